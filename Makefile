@@ -1,0 +1,73 @@
+# Kefu 客服 — two commands: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+UV := .venv-tools/bin/uv
+PORT ?= 8000
+KEFU_DEMO ?= 1
+export PORT
+
+PY_STAMP := $(VENV)/.kefu-installed
+NPM_STAMP := node_modules/.kefu-installed
+ASSETS_STAMP := build/vendor/.kefu-copied
+STATIC_STAMP := staticfiles/.kefu-collected
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
+
+.PHONY: run test install lint format messages bench bench-quick clean
+
+run: install $(STATIC_STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	KEFU_DEMO=$(KEFU_DEMO) $(PY) manage.py kefu_demo_if_enabled
+	KEFU_DEMO=$(KEFU_DEMO) $(PY) manage.py kefu_serve --port $(PORT)
+
+test: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	DJANGO_SETTINGS_MODULE=kefu.settings_test $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+
+install: $(PY_STAMP) $(NPM_STAMP) $(ASSETS_STAMP) $(MESSAGES)
+
+$(UV):
+	$(PYTHON) -m venv .venv-tools
+	.venv-tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(PY_STAMP): pyproject.toml uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(ASSETS_STAMP): $(NPM_STAMP) $(PY_STAMP) core/management/commands/kefu_assets.py
+	$(PY) manage.py kefu_assets
+	touch $@
+
+$(STATIC_STAMP): $(ASSETS_STAMP) $(STATIC_SOURCES)
+	$(PY) manage.py collectstatic --noinput -v0
+	touch $@
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(PY_STAMP)
+	$(PY) manage.py kefu_compilemessages
+
+# For developers (needs GNU gettext): refresh the English catalogue from the sources.
+messages: $(PY_STAMP)
+	$(PY) manage.py makemessages -l en --no-obsolete --add-location file \
+		--ignore 'node_modules/*' --ignore '.venv*' --ignore 'build/*' --ignore 'staticfiles/*'
+	$(PY) manage.py kefu_compilemessages
+
+format: $(PY_STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+lint: $(PY_STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .venv-tools node_modules build staticfiles

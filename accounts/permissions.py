@@ -1,0 +1,82 @@
+"""Who may do what. Rules decide by role and relation; Django's ``is_superuser`` is
+ignored on purpose, so that system, security and audit administration stay apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Permission
+
+from accounts.roles import ROLE_PRECEDENCE, Role
+
+# What each role is granted in this app ("app_label.codename").
+ROLE_GRANTS: dict[str, list[str]] = {
+    Role.SYSTEM_ADMIN: [
+        "accounts.manage_users",
+        "accounts.manage_departments",
+        "accounts.view_roles",
+    ],
+    Role.SECURITY_ADMIN: ["accounts.view_roles"],
+    Role.AUDITOR: ["accounts.view_roles", "core.view_audit_log"],
+}
+
+
+def _active(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def user_roles(user: Any) -> frozenset[str]:
+    """The role codes a user holds (one query per request, then cached on the user)."""
+    if not _active(user):
+        return frozenset()
+    cached = getattr(user, "_kefu_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._kefu_roles = cached
+    return cached
+
+
+def user_capabilities(user: Any) -> frozenset[str]:
+    """Every "app_label.codename" granted through the user's roles; never superuser."""
+    if not _active(user):
+        return frozenset()
+    cached = getattr(user, "_kefu_capabilities", None)
+    if cached is None:
+        rows = Permission.objects.filter(group__user=user).values_list(
+            "content_type__app_label", "codename"
+        )
+        cached = frozenset(f"{app}.{code}" for app, code in rows)
+        user._kefu_capabilities = cached
+    return cached
+
+
+def has_role(user: Any, *roles: str) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def has_capability(user: Any, capability: str) -> bool:
+    return capability in user_capabilities(user)
+
+
+def primary_role(user: Any) -> Role | None:
+    held = user_roles(user)
+    for role in ROLE_PRECEDENCE:
+        if role.value in held:
+            return role
+    return None
+
+
+def can_manage_users(user: Any) -> bool:
+    return has_capability(user, "accounts.manage_users")
+
+
+def can_manage_departments(user: Any) -> bool:
+    return has_capability(user, "accounts.manage_departments")
+
+
+def can_view_roles(user: Any) -> bool:
+    return has_capability(user, "accounts.view_roles")
+
+
+def can_view_audit_log(user: Any) -> bool:
+    return has_capability(user, "core.view_audit_log")

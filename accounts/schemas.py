@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from ninja import Field, Schema
+
+from core.schema import LocalDateTime
+
+
+class TokenIn(Schema):
+    username: str = Field(..., min_length=1, max_length=150)
+    password: str = Field(..., min_length=1, max_length=128)
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: LocalDateTime
+
+
+class DepartmentRef(Schema):
+    code: str
+    name: str
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    email: str
+    department: DepartmentRef | None
+    roles: list[str]
+    capabilities: list[str]

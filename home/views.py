@@ -1,0 +1,52 @@
+"""The home page of each role, and the page of a module not built yet."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from accounts.permissions import primary_role
+from accounts.roles import BUSINESS_ROLES, ROLE_DESCRIPTIONS, Role
+from home import selectors
+from home.navigation import MODULES_BY_KEY, WORK, modules_visible_to
+
+
+@require_GET
+def home_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    role = primary_role(user)
+    context = {
+        "role": role,
+        "role_description": ROLE_DESCRIPTIONS.get(role, ""),
+        "notifications": selectors.home_notifications(user=user),
+        "work_modules": [
+            m for m in modules_visible_to(user) if m.section == WORK and m.key != "home"
+        ],
+    }
+    if role in BUSINESS_ROLES:
+        template = "home/home_business.html"
+    elif role == Role.AUDITOR:
+        template = "home/home_auditor.html"
+        context["audit_events"] = selectors.home_recent_audit()
+    elif role == Role.SECURITY_ADMIN:
+        template = "home/home_security.html"
+        context["role_counts"] = selectors.home_role_counts()
+        context["inactive_users"] = selectors.home_inactive_users()
+    elif role == Role.SYSTEM_ADMIN:
+        template = "home/home_system.html"
+        context["departments"] = selectors.home_departments()
+    else:
+        template = "home/home_norole.html"
+    return render(request, template, context)
+
+
+@require_GET
+def module_view(request: HttpRequest, key: str) -> HttpResponse:
+    module = MODULES_BY_KEY.get(key)
+    if module is None or module.built:
+        raise Http404
+    if not module.visible(request.user):
+        raise PermissionDenied
+    return render(request, "home/module_pending.html", {"module": module})

@@ -1,0 +1,15 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from api.api import api
+from core.views import healthz_view
+
+urlpatterns = [
+    path("", include("home.urls")),
+    path("", include("accounts.urls")),
+    path("notifications/", include("notify.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("api/v1/", api.urls),
+    path("healthz", healthz_view, name="healthz"),
+]

@@ -1,0 +1,36 @@
+/* Kefu page behaviour. No inline scripts anywhere (CSP: scripts only from self). */
+(function () {
+  "use strict";
+
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("[data-autosubmit]") && el.form) {
+      el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) {
+      event.preventDefault();
+      window.print();
+    }
+    var copy = event.target.closest && event.target.closest("[data-copy]");
+    if (copy && navigator.clipboard) {
+      event.preventDefault();
+      var source = document.getElementById(copy.getAttribute("data-copy"));
+      if (source) {
+        navigator.clipboard.writeText(source.textContent.trim());
+        copy.classList.add("btn-success");
+      }
+    }
+  });
+})();
