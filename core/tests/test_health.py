@@ -41,7 +41,9 @@ def test_healthz_needs_no_login(client):
     assert client.get("/healthz").status_code in {200, 503}
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_beats_at_start_up_and_every_minute():
+    """The start-up hook closes its connection (worker threads must not hold one)."""
     worker_heartbeat_on_startup()
     first = WorkerHeartbeat.objects.get().beat_at
     worker_heartbeat_task.call_local()
