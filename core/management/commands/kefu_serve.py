@@ -42,6 +42,7 @@ class Command(BaseCommand):
             "60",
             "--graceful-timeout",
             "10",
+            "--no-control-socket",
             "--access-logfile",
             "-",
             "--access-logformat",
