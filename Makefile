@@ -13,7 +13,10 @@ PY_STAMP := $(VENV)/.kefu-installed
 NPM_STAMP := node_modules/.kefu-installed
 ASSETS_STAMP := build/vendor/.kefu-copied
 STATIC_STAMP := staticfiles/.kefu-collected
-MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+CATALOGUES := $(wildcard locale/*/LC_MESSAGES/django.po */locale/*/LC_MESSAGES/django.po)
+MESSAGES := $(patsubst %.po,%.mo,$(CATALOGUES))
+APPS_WITH_LOCALE := $(patsubst %/locale,%,$(wildcard */locale))
+MAKEMESSAGES := manage.py makemessages -l en --no-obsolete --add-location file
 STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
 
 .PHONY: run test install lint format messages bench bench-quick clean
@@ -52,13 +55,14 @@ $(STATIC_STAMP): $(ASSETS_STAMP) $(STATIC_SOURCES)
 	$(PY) manage.py collectstatic --noinput -v0
 	touch $@
 
-locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(PY_STAMP)
+%/LC_MESSAGES/django.mo: %/LC_MESSAGES/django.po $(PY_STAMP)
 	$(PY) manage.py kefu_compilemessages
 
-# For developers (needs GNU gettext): refresh the English catalogue from the sources.
+# For developers (needs GNU gettext): refresh the English catalogues from the sources,
+# one per app (<app>/locale) plus the project's templates and settings (locale/).
 messages: $(PY_STAMP)
-	$(PY) manage.py makemessages -l en --no-obsolete --add-location file \
-		--ignore 'node_modules/*' --ignore '.venv*' --ignore 'build/*' --ignore 'staticfiles/*'
+	for app in $(APPS_WITH_LOCALE); do (cd $$app && ../$(PY) ../$(MAKEMESSAGES)) || exit 1; done
+	$(PY) $(MAKEMESSAGES) $(foreach dir,$(APPS_WITH_LOCALE) node_modules .venv .venv-tools build staticfiles var bench,--ignore '$(dir)/*')
 	$(PY) manage.py kefu_compilemessages
 
 format: $(PY_STAMP)
