@@ -308,7 +308,11 @@ def password_change_own(
         reason=UserSession.EndReason.PASSWORD,
         except_key=request.session.session_key,
     )
-    update_session_auth_hash(request, user)
+    old_key = request.session.session_key
+    update_session_auth_hash(request, user)  # keeps this session, under a new key
+    UserSession.objects.filter(session_key=old_key, ended_at__isnull=True).update(
+        session_key=request.session.session_key
+    )
     request.user = user
     audit_record(event="password.change", actor=user, request=request, obj=user)
 
@@ -500,7 +504,9 @@ def _login_complete(
 ) -> None:
     request.session.pop(LOGIN_PENDING_KEY, None)
     login(request, user)  # a new session key; the session record is made on login
-    request.session.set_expiry(policy.session_absolute_hours * 3600)
+    # Django's own expiry is a backstop an hour past the absolute limit, which the
+    # session check enforces (and records) itself.
+    request.session.set_expiry((policy.session_absolute_hours + 1) * 3600)
     login_failures_clear(username=user.username)
     audit_record(
         event="login.success",

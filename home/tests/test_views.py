@@ -36,6 +36,7 @@ SIDEBAR = {
         "knowledge",
         "reports",
         "roles",
+        "security",
         "audit",
     ],
     "gm": ["home", *WORK],
@@ -130,7 +131,7 @@ def test_a_module_not_built_says_so_honestly(client, demo_accounts):
     "username,key",
     [
         ("secadmin", "tickets"),
-        ("agent", "audit"),
+        ("agent", "staff"),
         ("admin", "customers"),
         ("agent", "reports"),
     ],
