@@ -99,7 +99,7 @@ def roles_sync(*, using: str = "default") -> None:
             raise ImproperlyConfigured(
                 f"role {role} grants unknown permissions {missing}"
             )
-        group, _created = Group.objects.using(using).get_or_create(name=role)
+        group, created = Group.objects.using(using).get_or_create(name=role)
         held = {
             f"{app}.{code}"
             for app, code in group.permissions.values_list(
@@ -109,6 +109,8 @@ def roles_sync(*, using: str = "default") -> None:
         if held == perms:
             continue
         group.permissions.set([index[p] for p in perms])
+        if created:
+            continue  # a new install: nothing changed
         audit_record(
             event="role.permissions_change",
             data={

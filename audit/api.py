@@ -41,9 +41,7 @@ def _filters(query: AuditQuery) -> AuditFilters:
         raise DomainError(
             _("按对象编号查找时请同时填写对象类型。"), field="object_type"
         )
-    return AuditFilters(
-        **query.dict(exclude={"limit", "cursor"}, exclude_none=True)
-    )
+    return AuditFilters(**query.dict(exclude={"limit", "cursor"}, exclude_none=True))
 
 
 @router.get(

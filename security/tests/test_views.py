@@ -13,7 +13,12 @@ from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/security/", "/security/lockouts/", "/security/sessions/", "/security/accounts/"]
+PAGES = [
+    "/security/",
+    "/security/lockouts/",
+    "/security/sessions/",
+    "/security/accounts/",
+]
 
 
 def _policy_post(client, **changes):
@@ -147,7 +152,9 @@ def test_the_security_admin_ends_someone_elses_sessions(client, demo_accounts):
     assert agent_client.get("/").status_code == 302
     login_post(agent_client, "agent")
     agent = demo_accounts["agent"]
-    assert client.post(f"/security/accounts/{agent.pk}/end-sessions/").status_code == 302
+    assert (
+        client.post(f"/security/accounts/{agent.pk}/end-sessions/").status_code == 302
+    )
     assert agent_client.get("/").status_code == 302
     assert AuditEvent.objects.filter(event="session.revoke", actor_username="secadmin")
 
@@ -249,7 +256,9 @@ def test_the_policy_api_reads_and_patches_with_a_version(client, demo_accounts):
     assert SecurityPolicy.objects.get(pk=1).token_days == 7
 
 
-@pytest.mark.parametrize("username,read", [("auditor", 200), ("admin", 403), ("agent", 403)])
+@pytest.mark.parametrize(
+    "username,read", [("auditor", 200), ("admin", 403), ("agent", 403)]
+)
 def test_the_policy_api_refuses_others(client, demo_accounts, username, read):
     auth = {"HTTP_AUTHORIZATION": f"Bearer {_token(client, username)}"}
     assert client.get("/api/v1/security/policy", **auth).status_code == read
