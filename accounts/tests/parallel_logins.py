@@ -23,7 +23,9 @@ def attempt_in_parallel(username: str, password: str, count: int) -> list[str]:
     def one(_index: int) -> str:
         try:
             barrier.wait(timeout=30)
-            request = RequestFactory().post("/api/v1/auth/token", REMOTE_ADDR="10.9.8.7")
+            request = RequestFactory().post(
+                "/api/v1/auth/token", REMOTE_ADDR="10.9.8.7"
+            )
             request.session = {}
             api_token_login(request=request, username=username, password=password)
             return "ok"

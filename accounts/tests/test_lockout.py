@@ -164,7 +164,14 @@ def _parallel_on_a_sqlite_file(tmp_path: Path, count: int) -> dict:
         "REDIS_URL": "",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "accounts.tests.parallel_logins", "agent", "no", str(count)],
+        [
+            sys.executable,
+            "-m",
+            "accounts.tests.parallel_logins",
+            "agent",
+            "no",
+            str(count),
+        ],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,

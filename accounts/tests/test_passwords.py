@@ -154,4 +154,6 @@ def test_the_password_change_page_names_the_fields(client, demo_accounts):
         "/accounts/password/",
         {"old_password": "", "new_password": "short", "new_password_again": "x"},
     )
-    assert {"old_password", "new_password_again"} <= set(response.context["form"].errors)
+    assert {"old_password", "new_password_again"} <= set(
+        response.context["form"].errors
+    )

@@ -119,7 +119,9 @@ def test_a_password_set_by_the_admin_ends_every_session(
 ):
     login_post(client, "agent")
     user_set_password(
-        actor=demo_accounts["admin"], user=demo_accounts["agent"], password="Qingtian-88"
+        actor=demo_accounts["admin"],
+        user=demo_accounts["agent"],
+        password="Qingtian-88",
     )
     assert not _logged_in(client)
     assert UserSession.objects.get(user=demo_accounts["agent"]).end_reason == "password"

@@ -127,7 +127,9 @@ def test_a_password_reset_by_the_admin_does_not_skip_the_second_factor(
 ):
     agent = demo_accounts["agent"]
     totp_enrol(agent)
-    user_set_password(actor=demo_accounts["admin"], user=agent, password="Chongzhi-2026")
+    user_set_password(
+        actor=demo_accounts["admin"], user=agent, password="Chongzhi-2026"
+    )
     response = login_post(client, "agent", "Chongzhi-2026")
     assert response["Location"].startswith("/accounts/login/verify/")
     assert TotpDevice.objects.get(user=agent).confirmed_at is not None
@@ -160,9 +162,7 @@ def test_the_security_admin_resets_a_lost_authenticator(client, demo_accounts):
 
 
 @pytest.mark.parametrize("username", ["admin", "auditor", "manager", "agent2"])
-def test_only_the_security_admin_resets_second_factors(
-    client, demo_accounts, username
-):
+def test_only_the_security_admin_resets_second_factors(client, demo_accounts, username):
     agent = demo_accounts["agent"]
     totp_enrol(agent)
     client.force_login(demo_accounts[username])
