@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterable
 
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib.auth import (
     authenticate,
     login,
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from accounts.lockout import (
     lockout_active_until,
+    lockouts_prune,
     login_failure_register,
     login_failures_clear,
 )
@@ -51,7 +53,11 @@ from accounts.permissions import (
 )
 from accounts.policy import security_policy_get
 from accounts.roles import ADMINISTRATION_ROLES, Role
-from accounts.sessions import user_sessions_end, user_sessions_end_all
+from accounts.sessions import (
+    user_sessions_end,
+    user_sessions_end_all,
+    user_sessions_sweep,
+)
 from accounts.totp import (
     totp_code_accept,
     totp_device_confirmed,
@@ -741,6 +747,17 @@ def user_sessions_revoke_all(
         data={"sessions": ended},
     )
     return ended
+
+
+def login_sessions_housekeep(*, now: dt.datetime) -> dict[str, int]:
+    """Hourly: end sessions nobody came back to, delete expired Django sessions,
+    and forget failure counts a day old that hold no lock."""
+    from importlib import import_module
+
+    ended = user_sessions_sweep(policy=security_policy_get(), now=now)
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    pruned = lockouts_prune(older_than=now - dt.timedelta(days=1))
+    return {"sessions_ended": ended, "lockouts_pruned": pruned}
 
 
 def user_session_revoke(

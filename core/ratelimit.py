@@ -9,6 +9,7 @@ the database cache that single-machine installs use."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 
@@ -18,6 +19,7 @@ from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
 RETRY_AFTER_HEADER = "Retry-After"
+logger = logging.getLogger("kefu.ratelimit")
 
 
 def rate_limit_hit(
@@ -31,9 +33,13 @@ def rate_limit_hit(
     """Count this request against ``rate`` (e.g. "100/m") for ``group`` and
     ``key`` ("ip", "user", "post:username", …). None while under the limit;
     over it, the seconds until the window ends (for Retry-After)."""
-    usage = get_usage(
-        request, group=group, key=key, rate=rate, method=method, increment=True
-    )
+    try:
+        usage = get_usage(
+            request, group=group, key=key, rate=rate, method=method, increment=True
+        )
+    except Exception:  # the cache is down: a flood guard fails open, and says so
+        logger.warning("rate limit %s not counted: the cache is unavailable", group)
+        return None
     if usage is None or not usage["should_limit"]:
         return None
     return max(int(usage["time_left"]), 1)

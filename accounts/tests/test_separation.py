@@ -115,3 +115,20 @@ def test_there_is_no_django_admin_site(client, demo_accounts):
     assert "django.contrib.admin" not in settings.INSTALLED_APPS
     client.force_login(demo_accounts["admin"])
     assert client.get("/admin/").status_code == 404
+
+
+def test_a_change_of_a_roles_permissions_is_audited(demo_accounts):
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.services import roles_sync
+
+    auditor = Group.objects.get(name="auditor")
+    auditor.permissions.add(Permission.objects.get(codename="manage_users"))
+    roles_sync()
+    event = AuditEvent.objects.get(event="role.permissions_change")
+    assert event.data == {
+        "role": "auditor",
+        "added": [],
+        "removed": ["accounts.manage_users"],
+    }
+    assert not auditor.permissions.filter(codename="manage_users").exists()

@@ -224,3 +224,18 @@ def test_the_sweep_closes_abandoned_sessions(client, demo_accounts, policy):
     later = timezone.now() + dt.timedelta(hours=1)
     assert user_sessions_sweep(policy=policy, now=later) == 1
     assert UserSession.objects.get().end_reason == "idle"
+
+
+def test_the_hourly_job_tidies_sessions_and_old_failure_counts(client, demo_accounts):
+    from accounts.models import LoginLockout
+    from accounts.services import login_sessions_housekeep
+
+    login_post(client, "agent")
+    login_post(client, "ghost", "wrong")
+    later = timezone.now() + dt.timedelta(days=2)
+    assert login_sessions_housekeep(now=later) == {
+        "sessions_ended": 1,
+        "lockouts_pruned": 1,
+    }
+    assert not LoginLockout.objects.filter(username="ghost").exists()
+    assert not Session.objects.filter(session_key=client.session.session_key).exists()

@@ -204,3 +204,16 @@ def test_cookies_are_secure_when_served_over_https(tmp_path):
         check=True,
     )
     assert done.stdout.split() == ["True"] * 5
+
+
+def test_the_rate_limit_fails_open_when_the_cache_is_down(rf, caplog):
+    from unittest import mock
+
+    from core.ratelimit import rate_limit_hit
+
+    with (
+        override_settings(RATELIMIT_ENABLE=True),
+        mock.patch("core.ratelimit.get_usage", side_effect=ConnectionError("down")),
+    ):
+        assert rate_limit_hit(rf.post("/"), group="login", rate="1/m") is None
+    assert "cache is unavailable" in caplog.text
