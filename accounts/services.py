@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import importlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -59,9 +59,10 @@ from accounts.sessions import (
     user_sessions_sweep,
 )
 from accounts.totp import (
+    ENROLMENT_SECRET_KEY,
     totp_code_accept,
+    totp_device_confirm,
     totp_device_confirmed,
-    totp_device_pending,
     totp_required_for,
 )
 from core.audit import audit_record, client_ip
@@ -572,8 +573,14 @@ def _pending_or_expired(request: HttpRequest) -> User:
 
 
 def _second_factor_check(
-    *, request: HttpRequest, user: User, device: TotpDevice, code: str, via: str
+    *,
+    request: HttpRequest,
+    user: User,
+    code_ok: Callable[[], bool],
+    via: str,
 ) -> SecurityPolicy:
+    """The lock first, then the code (``code_ok``); a wrong code counts as a failed
+    login and the fifth locks the account like a wrong password."""
     policy = security_policy_get()
     until = lockout_active_until(user.username)
     if until is not None:
@@ -581,7 +588,7 @@ def _second_factor_check(
         raise _refuse_locked(
             request=request, username=user.username, until=until, via=via
         )
-    if not totp_code_accept(device=device, code=code):
+    if not code_ok():
         error = _login_failure(
             request=request,
             username=user.username,
@@ -607,34 +614,42 @@ def login_second_factor(*, request: HttpRequest, code: str) -> User:
     if device is None:
         raise DomainError(_("请先设置双因素认证。"), code="enrolment_required")
     policy = _second_factor_check(
-        request=request, user=user, device=device, code=code, via="page"
+        request=request,
+        user=user,
+        code_ok=lambda: totp_code_accept(device=device, code=code),
+        via="page",
     )
     _login_complete(request=request, user=user, policy=policy, second_factor=True)
     return user
 
 
-def login_enrolment_device(request: HttpRequest) -> TotpDevice | None:
-    """The device to set up at login, for a person whose role requires the second
-    factor and who has none yet; None when there is nothing to set up."""
+def login_enrolment_needed(request: HttpRequest) -> bool:
+    """The person logging in must set up the second factor first: a role of
+    theirs requires it and they have none."""
     user = login_pending_user(request)
-    if user is None or totp_device_confirmed(user) is not None:
-        return None
-    if not totp_required_for(user, security_policy_get()):
-        return None
-    return totp_device_pending(user)
+    return (
+        user is not None
+        and totp_device_confirmed(user) is None
+        and totp_required_for(user, security_policy_get())
+    )
 
 
 @transaction.atomic
 def login_enrolment_confirm(*, request: HttpRequest, code: str) -> User:
     """Set up the second factor during a login that requires it, then log in."""
     user = _pending_or_expired(request)
-    device = login_enrolment_device(request)
-    if device is None:
+    secret = request.session.get(ENROLMENT_SECRET_KEY)
+    if not login_enrolment_needed(request) or not secret:
         raise DomainError(_("无需设置双因素认证。"), code="not_required")
     policy = _second_factor_check(
-        request=request, user=user, device=device, code=code, via="page"
+        request=request,
+        user=user,
+        code_ok=lambda: (
+            totp_device_confirm(user=user, secret=secret, code=code) is not None
+        ),
+        via="page",
     )
-    TotpDevice.objects.filter(pk=device.pk).update(confirmed_at=timezone.now())
+    request.session.pop(ENROLMENT_SECRET_KEY, None)
     audit_record(event="totp.enable", actor=user, request=request, obj=user)
     _login_complete(request=request, user=user, policy=policy, second_factor=True)
     return user
@@ -660,16 +675,19 @@ def logout_perform(*, request: HttpRequest) -> None:
 def totp_enable(*, request: HttpRequest, code: str) -> TotpDevice:
     """Confirm the authenticator the person is setting up on their profile."""
     user = request.user
-    device = totp_device_pending(user)
-    if device.is_confirmed:
+    if totp_device_confirmed(user) is not None:
         raise DomainError(_("双因素认证已经启用。"), field="code", code="enabled")
-    if not totp_code_accept(device=device, code=code):
+    secret = request.session.get(ENROLMENT_SECRET_KEY)
+    device = (
+        totp_device_confirm(user=user, secret=secret, code=code) if secret else None
+    )
+    if device is None:
         raise DomainError(
             _("动态码不正确，请输入验证器上当前显示的 6 位数字。"),
             field="code",
             code="bad_otp",
         )
-    TotpDevice.objects.filter(pk=device.pk).update(confirmed_at=timezone.now())
+    request.session.pop(ENROLMENT_SECRET_KEY, None)
     audit_record(event="totp.enable", actor=user, request=request, obj=user)
     return device
 
@@ -825,7 +843,10 @@ def api_token_login(
                 _("请填写双因素认证动态码。"), field="otp", code="otp_required"
             )
         _second_factor_check(
-            request=request, user=user, device=device, code=otp, via="api"
+            request=request,
+            user=user,
+            code_ok=lambda: totp_code_accept(device=device, code=otp),
+            via="api",
         )
     login_failures_clear(username=username)
     audit_record(

@@ -47,7 +47,7 @@ from accounts.services import (
     department_update,
     login_attempt,
     login_enrolment_confirm,
-    login_enrolment_device,
+    login_enrolment_needed,
     login_pending_user,
     login_second_factor,
     logout_perform,
@@ -61,7 +61,7 @@ from accounts.services import (
 )
 from accounts.totp import (
     totp_device_confirmed,
-    totp_device_pending,
+    totp_enrolment_secret,
     totp_provisioning_uri,
     totp_qr_data_uri,
     totp_required_for,
@@ -137,11 +137,11 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
     user = login_pending_user(request)
     if user is None:
         return redirect("accounts:login")
-    device = login_enrolment_device(request)
+    enrolling = login_enrolment_needed(request)
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            if device is not None:
+            if enrolling:
                 login_enrolment_confirm(request=request, code=form.cleaned_data["code"])
             else:
                 login_second_factor(request=request, code=form.cleaned_data["code"])
@@ -153,16 +153,17 @@ def login_verify_view(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(_safe_next(request))
     context = {"form": form, "next": _safe_next(request), "pending_user": user}
-    if device is not None:
-        context.update(_enrolment_context(device))
+    if enrolling:
+        context.update(_enrolment_context(request, user))
     return render(request, "accounts/login_verify.html", context)
 
 
-def _enrolment_context(device) -> dict:
-    uri = totp_provisioning_uri(device)
+def _enrolment_context(request: HttpRequest, user: User) -> dict:
+    secret = totp_enrolment_secret(request)
+    uri = totp_provisioning_uri(secret=secret, username=user.username)
     return {
         "enrolment": True,
-        "totp_secret": totp_secret_display(device.secret),
+        "totp_secret": totp_secret_display(secret),
         "totp_uri": uri,
         "totp_qr": totp_qr_data_uri(uri),
     }
@@ -293,7 +294,7 @@ def totp_view(request: HttpRequest) -> HttpResponse:
         "required": totp_required_for(request.user, security_policy_get()),
     }
     if device is None:
-        context.update(_enrolment_context(totp_device_pending(request.user)))
+        context.update(_enrolment_context(request, request.user))
     return render(request, "accounts/totp.html", context)
 
 

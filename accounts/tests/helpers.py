@@ -24,13 +24,18 @@ def login_post(client, username: str, password: str = "kefu-demo", **extra):
     )
 
 
-def totp_code(user, *, step: int = 0) -> str:
-    """The code of the user's authenticator now (by the app's clock), or ``step``
-    periods of 30 s later (one step ahead is still accepted: clock drift)."""
+def secret_code(secret: str, *, step: int = 0) -> str:
+    """The code for ``secret`` now (by the app's clock), or ``step`` periods of
+    30 s later (one step ahead is still accepted: clock drift)."""
     from django.utils import timezone
 
-    totp = pyotp.TOTP(TotpDevice.objects.get(user=user).secret)
+    totp = pyotp.TOTP(secret.replace(" ", ""))
     return totp.generate_otp(totp.timecode(timezone.now()) + step)
+
+
+def totp_code(user, *, step: int = 0) -> str:
+    """The code of the user's authenticator."""
+    return secret_code(TotpDevice.objects.get(user=user).secret, step=step)
 
 
 def totp_enrol(user) -> TotpDevice:

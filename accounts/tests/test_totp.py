@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from accounts.models import SecurityPolicy, TotpDevice, UserSession
 from accounts.services import user_set_password
-from accounts.tests.helpers import clock_at, login_post, totp_code, totp_enrol
+from accounts.tests.helpers import (
+    clock_at,
+    login_post,
+    secret_code,
+    totp_code,
+    totp_enrol,
+)
 from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -26,15 +32,17 @@ def test_enrolment_on_the_profile_shows_the_secret_and_a_local_qr_code(
     client.force_login(agent)
     page = client.get("/accounts/2fa/")
     html = page.content.decode()
-    device = TotpDevice.objects.get(user=agent)
-    assert device.confirmed_at is None
-    assert page.context["totp_secret"].replace(" ", "") == device.secret
+    secret = page.context["totp_secret"]
+    assert len(secret.replace(" ", "")) == 32
     assert "otpauth://totp/Kefu:agent?secret=" in page.context["totp_uri"]
     assert 'src="data:image/svg+xml' in html  # drawn on the server, no outside service
+    assert not TotpDevice.objects.filter(user=agent).exists()  # nothing saved on GET
+    assert client.get("/accounts/2fa/").context["totp_secret"] == secret
     assert client.post("/accounts/2fa/", {"code": "000000"}).status_code == 200
-    response = client.post("/accounts/2fa/", {"code": totp_code(agent)})
+    response = client.post("/accounts/2fa/", {"code": secret_code(secret)})
     assert response.status_code == 302
-    assert TotpDevice.objects.get(user=agent).confirmed_at is not None
+    device = TotpDevice.objects.get(user=agent)
+    assert device.confirmed_at and device.secret == secret.replace(" ", "")
     assert AuditEvent.objects.filter(event="totp.enable", actor_username="agent")
 
 
@@ -45,7 +53,7 @@ def test_a_wrong_code_at_enrolment_names_the_field_and_enables_nothing(
     client.get("/accounts/2fa/")
     response = client.post("/accounts/2fa/", {"code": "12ab"})
     assert "code" in response.context["form"].errors
-    assert TotpDevice.objects.get(user=demo_accounts["agent"]).confirmed_at is None
+    assert not TotpDevice.objects.filter(user=demo_accounts["agent"]).exists()
 
 
 def test_login_with_a_second_factor_asks_for_the_code(client, demo_accounts):
@@ -107,7 +115,9 @@ def test_a_role_that_requires_it_must_enrol_at_login(client, demo_accounts):
     page = client.get("/accounts/login/verify/")
     assert page.context["enrolment"] and "设置双因素认证" in page.content.decode()
     assert client.get("/security/").status_code == 302
-    response = _verify(client, totp_code(secadmin))
+    assert _verify(client, "000000").status_code == 200
+    assert not TotpDevice.objects.filter(user=secadmin).exists()
+    response = _verify(client, secret_code(page.context["totp_secret"]))
     assert response.status_code == 302
     assert TotpDevice.objects.get(user=secadmin).confirmed_at is not None
     assert client.get("/security/").status_code == 200
