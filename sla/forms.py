@@ -108,11 +108,9 @@ class DayOverrideForm(forms.Form):
 
     scope = forms.ChoiceField(
         label=_("适用范围"),
-        choices=[
-            (SCOPE_ALL, _("所有遵循法定节假日的日历")),
-            (SCOPE_CALENDAR, _("仅本日历")),
-        ],
+        choices=[(SCOPE_ALL, _("所有日历")), (SCOPE_CALENDAR, _("仅本日历"))],
         initial=SCOPE_ALL,
+        help_text=_("“所有日历”指所有遵循法定节假日的日历，例如更正数据包。"),
     )
     kind = forms.ChoiceField(label=_("这一天"), choices=DaySetting.choices)
     note = forms.CharField(

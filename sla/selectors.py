@@ -197,13 +197,25 @@ def calendar_year_check(year: int) -> int:
 
 
 @dataclass(frozen=True)
+class DaySpan:
+    """Consecutive days of the same kind, name and source (e.g. a holiday week)."""
+
+    first: Day
+    last: Day
+
+    @property
+    def days(self) -> int:
+        return (self.last.date - self.first.date).days + 1
+
+
+@dataclass(frozen=True)
 class YearOverview:
     calendar: Calendar
     year: int
     source: DaySource
     days: list[Day]
     months: list[dict]
-    special_days: list[Day]
+    special_days: list[DaySpan]
     overrides: list[DayOverride]
     working_days: int
     working_hours: float
@@ -243,12 +255,24 @@ def calendar_year_overview(*, calendar: Calendar, year: int) -> YearOverview:
         .select_related("calendar", "updated_by")
         .order_by("date", "id")
     )
-    special = [
-        d
-        for d in days
-        if d.kind in (DayKind.HOLIDAY, DayKind.MAKEUP)
-        or d.source in (DaySource.OVERRIDE, DaySource.CALENDAR)
-    ]
+    special: list[DaySpan] = []
+    for day in days:
+        if day.kind not in (DayKind.HOLIDAY, DayKind.MAKEUP) and day.source not in (
+            DaySource.OVERRIDE,
+            DaySource.CALENDAR,
+        ):
+            continue
+        previous = special[-1] if special else None
+        if (
+            previous is not None
+            and previous.last.date + dt.timedelta(days=1) == day.date
+            and (previous.last.kind, previous.last.name, previous.last.source)
+            == (day.kind, day.name, day.source)
+            and previous.last.note == day.note
+        ):
+            special[-1] = DaySpan(previous.first, day)
+        else:
+            special.append(DaySpan(day, day))
     return YearOverview(
         calendar=calendar,
         year=year,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import Conflict, DomainError
 from core.pagination import keyset_paginate
 from sla import selectors
+from sla.builtins import STANDARD_DAY
 from sla.business_time import periods_text
 from sla.forms import (
     CalendarForm,
@@ -108,7 +109,12 @@ def calendar_list_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def calendar_create_view(request: HttpRequest) -> HttpResponse:
     _require_manage(request)
-    form = CalendarForm(request.POST or None, creating=True)
+    standard = periods_text(STANDARD_DAY)
+    form = CalendarForm(
+        request.POST or None,
+        creating=True,
+        initial={f"week_{i}": standard for i in range(5)},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
