@@ -359,12 +359,7 @@ def day_override_remove(
     """Remove a day's setting (the day follows its other sources again); audited
     with what was removed."""
     _require_manage(actor)
-    current = (
-        DayOverride.objects.select_for_update()
-        .select_related("calendar")
-        .filter(pk=override.pk)
-        .first()
-    )
+    current = DayOverride.objects.select_for_update().filter(pk=override.pk).first()
     if current is None:
         raise Conflict(current_version=None)
     version_check(current, version)

@@ -1,3 +1,5 @@
+import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, settings
 
 # Deterministic in CI, nothing written to the source tree, no per-example deadline
@@ -10,3 +12,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("kefu")
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    """Messages are checked in Chinese, whatever an earlier test left active."""
+    with translation.override("zh-hans"):
+        yield

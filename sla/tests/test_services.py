@@ -19,6 +19,7 @@ from sla.selectors import (
     HolidaySpan,
     MakeupDay,
     business_calendar_get,
+    business_calendars_all,
     calendar_assumed_years,
     calendar_due,
     holiday_year_schedule,
@@ -418,3 +419,17 @@ def test_a_change_in_another_process_is_seen_through_the_rules_token(admin):
     after = business_calendar_get("standard")
     assert after is not before
     assert after.day(D(2026, 11, 23)).kind is DayKind.HOLIDAY
+
+
+def test_a_job_loads_every_calendar_once_and_then_computes_without_queries(
+    django_assert_num_queries,
+):
+    """What the SLA sweep will do: one query for the rules, none per due time."""
+    business_calendars_all()
+    with django_assert_num_queries(1):
+        calendars = business_calendars_all()
+    assert sorted(calendars) == ["24x7", "standard"]
+    start = AT("2026-09-30T17:00+08:00")
+    with django_assert_num_queries(0):
+        dues = [calendars["standard"].add(start, n) for n in range(0, 5000, 7)]
+    assert dues[-1] > dues[0]
