@@ -16,7 +16,7 @@ from accounts.models import User
 from core.audit import audit_record
 from core.errors import Conflict, DomainError
 from core.versioning import version_check, version_require, versioned_update
-from sla.builtins import BUILTIN_CALENDARS
+from sla.builtins import builtins_create
 from sla.business_time import periods_text, periods_validate
 from sla.models import (
     Calendar,
@@ -253,22 +253,7 @@ def calendar_update(
 
 def calendar_builtins_ensure(*, using: str = "default") -> None:
     """Create ``standard`` and ``24x7`` if missing; never touches existing ones."""
-    for spec in BUILTIN_CALENDARS:
-        if Calendar.objects.using(using).filter(code=spec["code"]).exists():
-            continue
-        calendar = Calendar.objects.using(using).create(
-            code=spec["code"],
-            name=spec["name"],
-            description=spec["description"],
-            observes_holidays=spec["observes_holidays"],
-            makeup_weekday=spec["makeup_weekday"],
-            is_builtin=True,
-        )
-        WorkingPeriod.objects.using(using).bulk_create(
-            WorkingPeriod(calendar=calendar, weekday=wd, start_minute=s, end_minute=e)
-            for wd, periods in enumerate(spec["week"])
-            for s, e in periods
-        )
+    builtins_create(Calendar, WorkingPeriod, using=using)
 
 
 # --- single days -----------------------------------------------------------------------

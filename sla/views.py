@@ -70,6 +70,14 @@ def _date_param(value: str) -> dt.date:
     return date
 
 
+def _posted_version(request: HttpRequest) -> int | None:
+    """The version the person saw, from a removal form (None if absent)."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
 def _next_url(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
@@ -307,12 +315,11 @@ def calendar_override_remove_view(request: HttpRequest, pk: int) -> HttpResponse
     override = get_object_or_404(DayOverride, pk=pk)
     back = _next_url(request, reverse("sla:calendar_list"))
     try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
-    try:
         day_override_remove(
-            actor=request.user, request=request, override=override, version=version
+            actor=request.user,
+            request=request,
+            override=override,
+            version=_posted_version(request),
         )
     except Conflict as exc:
         messages.error(request, str(exc.message))
@@ -381,12 +388,11 @@ def calendar_holidays_remove_view(request: HttpRequest, year: int) -> HttpRespon
     if schedule is None:
         raise Http404
     try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
-    try:
         holiday_year_remove(
-            actor=request.user, request=request, schedule=schedule, version=version
+            actor=request.user,
+            request=request,
+            schedule=schedule,
+            version=_posted_version(request),
         )
     except Conflict as exc:
         messages.error(request, str(exc.message))
