@@ -9,6 +9,7 @@ from accounts.api import router as accounts_router
 from accounts.auth import ActiveSessionAuth, BearerTokenAuth
 from api.errors import install_error_handlers
 from notify.api import router as notify_router
+from sla.api import router as sla_router
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -41,3 +42,4 @@ def api_create(*, namespace: str, title: str = "Kefu API") -> KefuAPI:
 api = api_create(namespace="api")
 api.add_router("", accounts_router)
 api.add_router("", notify_router)
+api.add_router("", sla_router)
