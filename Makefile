@@ -63,6 +63,7 @@ $(STATIC_STAMP): $(ASSETS_STAMP) $(STATIC_SOURCES)
 messages: $(PY_STAMP)
 	for app in $(APPS_WITH_LOCALE); do (cd $$app && ../$(PY) ../$(MAKEMESSAGES)) || exit 1; done
 	$(PY) $(MAKEMESSAGES) $(foreach dir,$(APPS_WITH_LOCALE) node_modules .venv .venv-tools build staticfiles var bench,--ignore '$(dir)/*')
+	sed -i '/^"POT-Creation-Date:/d' $(wildcard locale/*/LC_MESSAGES/django.po */locale/*/LC_MESSAGES/django.po)
 	$(PY) manage.py kefu_compilemessages
 
 format: $(PY_STAMP)

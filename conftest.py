@@ -38,6 +38,17 @@ def browser_context_args(browser_context_args):
     }
 
 
+@pytest.fixture(autouse=True)
+def _chinese_by_default():
+    """Each test starts in Chinese, whatever language an earlier request activated."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def demo_accounts(db):
     """The departments and demo accounts of DESIGN §9, built by their demo step."""

@@ -11,6 +11,7 @@ from api.errors import install_error_handlers
 from audit.api import router as audit_router
 from notify.api import router as notify_router
 from security.api import router as security_router
+from sla.api import router as sla_router
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -45,3 +46,4 @@ api.add_router("", accounts_router)
 api.add_router("", notify_router)
 api.add_router("", security_router)
 api.add_router("", audit_router)
+api.add_router("", sla_router)

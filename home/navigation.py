@@ -246,8 +246,9 @@ MODULES: list[Module] = [
         "calendar-event",
         SYSTEM,
         _system,
-        None,
+        "sla:calendar_list",
         _("工作时间、法定节假日与调休，管理员可补录或修正年份。"),
+        match="sla:calendar_",
     ),
     Module(
         "outbox",

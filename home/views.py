@@ -11,6 +11,7 @@ from accounts.permissions import primary_role
 from accounts.roles import BUSINESS_ROLES, ROLE_DESCRIPTIONS, Role
 from home import selectors
 from home.navigation import MODULES_BY_KEY, WORK, modules_visible_to
+from sla.selectors import calendar_assumed_years
 
 
 @require_GET
@@ -37,6 +38,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
     elif role == Role.SYSTEM_ADMIN:
         template = "home/home_system.html"
         context["departments"] = selectors.home_departments()
+        context["assumed_years"] = calendar_assumed_years()
     else:
         template = "home/home_norole.html"
     return render(request, template, context)

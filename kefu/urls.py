@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("home.urls")),
     path("", include("accounts.urls")),
     path("notifications/", include("notify.urls")),
+    path("", include("sla.urls")),
     path("security/", include("security.urls")),
     path("audit/", include("audit.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
