@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.errors import Throttled
 
+from accounts.login import api_token_login
 from accounts.permissions import user_capabilities, user_roles
 from accounts.schemas import MeOut, TokenIn, TokenOut
-from accounts.services import api_token_login, api_token_revoke
+from accounts.services import api_token_revoke
 from core.errors import DomainError
 from core.ratelimit import rate_limit_hit
 from core.schema import ErrorOut

@@ -9,11 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
+from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import LoginLockout, SecurityPolicy
+from accounts.models import LoginLockout, SecurityPolicy, User
+from accounts.permissions import can_manage_security
+from core.audit import audit_record
 
 
 def username_key(username: str) -> str:
@@ -95,3 +99,22 @@ def lockouts_prune(*, older_than: dt.datetime) -> int:
         .delete()
     )
     return deleted
+
+
+@transaction.atomic
+def login_lockout_clear(
+    *, actor: User, lockout: LoginLockout, request: HttpRequest | None = None
+) -> None:
+    """Unlock a username before its lock runs out; audited."""
+    if not can_manage_security(actor):
+        raise PermissionDenied
+    LoginLockout.objects.filter(pk=lockout.pk).update(
+        failure_count=0, locked_until=None
+    )
+    audit_record(
+        event="login.unlock",
+        actor=actor,
+        request=request,
+        username=lockout.username,
+        data={"username": lockout.username},
+    )

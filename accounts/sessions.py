@@ -8,10 +8,15 @@ from collections.abc import Iterable
 from importlib import import_module
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.lockout import lockouts_prune
 from accounts.models import SecurityPolicy, User, UserSession
+from accounts.permissions import can_manage_security
+from accounts.policy import security_policy_get
 from core.audit import audit_record, client_ip
 
 # last_seen_at is written at most this often (not on every request: on SQLite each
@@ -116,8 +121,6 @@ def user_session_check(request: HttpRequest) -> tuple[str | None, SecurityPolicy
     """For a request of a logged-in browser session: the reason it must end now
     (idle, absolute limit, or no open record — ended elsewhere), or None; with the
     policy read for it. Records activity (at most once a minute)."""
-    from accounts.policy import security_policy_get
-
     policy = security_policy_get()
     now = timezone.now()
     record = UserSession.objects.filter(
@@ -136,3 +139,47 @@ def user_session_check(request: HttpRequest) -> tuple[str | None, SecurityPolicy
         return reason, policy
     user_session_touch(record, now)
     return None, policy
+
+
+def user_session_revoke(
+    *, actor: User, session: UserSession, request: HttpRequest | None = None
+) -> None:
+    """End a session: one's own (from "my sessions"), or anyone's for the security
+    administrator."""
+    if session.user_id != actor.pk and not can_manage_security(actor):
+        raise PermissionDenied
+    if user_sessions_end(sessions=[session], reason=UserSession.EndReason.REVOKED):
+        audit_record(
+            event="session.revoke",
+            actor=actor,
+            request=request,
+            obj=session.user,
+            data={"session": session.pk, "ip": session.ip},
+        )
+
+
+@transaction.atomic
+def user_sessions_revoke_all(
+    *, actor: User, user: User, request: HttpRequest | None = None
+) -> int:
+    """The security administrator ends every session of a person; audited."""
+    if not can_manage_security(actor):
+        raise PermissionDenied
+    ended = user_sessions_end_all(user=user, reason=UserSession.EndReason.REVOKED)
+    audit_record(
+        event="session.revoke",
+        actor=actor,
+        request=request,
+        obj=user,
+        data={"sessions": ended},
+    )
+    return ended
+
+
+def login_sessions_housekeep(*, now: dt.datetime) -> dict[str, int]:
+    """Hourly: end sessions nobody came back to, delete expired Django sessions,
+    and forget failure counts a day old that hold no lock."""
+    ended = user_sessions_sweep(policy=security_policy_get(), now=now)
+    _session_store().clear_expired()
+    pruned = lockouts_prune(older_than=now - dt.timedelta(days=1))
+    return {"sessions_ended": ended, "lockouts_pruned": pruned}

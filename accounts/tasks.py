@@ -5,7 +5,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from accounts.services import login_sessions_housekeep
+from accounts.sessions import login_sessions_housekeep
 from core.services import periodic_tick_claim
 
 

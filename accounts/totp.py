@@ -10,11 +10,18 @@ from typing import Any
 
 import pyotp
 import segno
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import SecurityPolicy, TotpDevice, User
-from accounts.permissions import user_roles
+from accounts.models import SecurityPolicy, TotpDevice, User, UserSession
+from accounts.permissions import can_manage_security, user_roles
+from accounts.policy import security_policy_get
+from accounts.sessions import user_sessions_end_all
+from core.audit import audit_record
+from core.errors import DomainError
 
 ISSUER = "Kefu"
 CODE_LENGTH = 6
@@ -90,3 +97,59 @@ def totp_device_confirm(*, user: User, secret: str, code: str) -> TotpDevice | N
     return TotpDevice.objects.create(
         user=user, secret=secret, confirmed_at=timezone.now(), last_step=step
     )
+
+
+@transaction.atomic
+def totp_enable(*, request: HttpRequest, code: str) -> TotpDevice:
+    """Confirm the authenticator the person is setting up on their profile."""
+    user = request.user
+    if totp_device_confirmed(user) is not None:
+        raise DomainError(_("双因素认证已经启用。"), field="code", code="enabled")
+    secret = request.session.get(ENROLMENT_SECRET_KEY)
+    device = (
+        totp_device_confirm(user=user, secret=secret, code=code) if secret else None
+    )
+    if device is None:
+        raise DomainError(
+            _("动态码不正确，请输入验证器上当前显示的 6 位数字。"),
+            field="code",
+            code="bad_otp",
+        )
+    request.session.pop(ENROLMENT_SECRET_KEY, None)
+    audit_record(event="totp.enable", actor=user, request=request, obj=user)
+    return device
+
+
+@transaction.atomic
+def totp_disable(*, request: HttpRequest, code: str) -> None:
+    """Turn one's own second factor off (with a current code), unless a role of
+    theirs requires it."""
+    user = request.user
+    if totp_required_for(user, security_policy_get()):
+        raise DomainError(
+            _("您的角色必须使用双因素认证，不能停用。"), field="code", code="required"
+        )
+    device = totp_device_confirmed(user)
+    if device is None:
+        raise DomainError(_("双因素认证尚未启用。"), field="code", code="disabled")
+    if not totp_code_accept(device=device, code=code):
+        raise DomainError(
+            _("动态码不正确，请输入验证器上当前显示的 6 位数字。"),
+            field="code",
+            code="bad_otp",
+        )
+    TotpDevice.objects.filter(user=user).delete()
+    audit_record(event="totp.disable", actor=user, request=request, obj=user)
+
+
+@transaction.atomic
+def totp_reset(*, actor: User, user: User, request: HttpRequest | None = None) -> None:
+    """The security administrator removes a lost authenticator: the person's
+    sessions end, and the next login sets up a new one where a role requires it."""
+    if not can_manage_security(actor):
+        raise PermissionDenied
+    deleted, _rows = TotpDevice.objects.filter(user=user).delete()
+    if not deleted:
+        raise DomainError(_("此用户没有启用双因素认证。"), code="disabled")
+    user_sessions_end_all(user=user, reason=UserSession.EndReason.SECOND_FACTOR)
+    audit_record(event="totp.reset", actor=actor, request=request, obj=user)

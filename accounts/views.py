@@ -31,6 +31,15 @@ from accounts.forms import (
     UserFilterForm,
     UserForm,
 )
+from accounts.login import (
+    LoginStep,
+    login_attempt,
+    login_enrolment_confirm,
+    login_enrolment_needed,
+    login_pending_user,
+    login_second_factor,
+    logout_perform,
+)
 from accounts.models import ApiToken, Department, User, UserSession
 from accounts.passwords import password_expired, password_expires_at
 from accounts.permissions import (
@@ -40,27 +49,20 @@ from accounts.permissions import (
 )
 from accounts.policy import security_policy_get
 from accounts.services import (
-    LoginStep,
     api_token_issue,
     api_token_revoke,
     department_create,
     department_update,
-    login_attempt,
-    login_enrolment_confirm,
-    login_enrolment_needed,
-    login_pending_user,
-    login_second_factor,
-    logout_perform,
     password_change_own,
-    totp_disable,
-    totp_enable,
     user_create,
-    user_session_revoke,
     user_set_password,
     user_update,
 )
+from accounts.sessions import user_session_revoke
 from accounts.totp import (
     totp_device_confirmed,
+    totp_disable,
+    totp_enable,
     totp_enrolment_secret,
     totp_provisioning_uri,
     totp_qr_data_uri,

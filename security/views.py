@@ -11,15 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.lockout import login_lockout_clear
 from accounts.models import LoginLockout, User, UserSession
 from accounts.permissions import can_manage_security, can_view_security_policy
 from accounts.policy import POLICY_FIELDS, security_policy_get, security_policy_update
-from accounts.services import (
-    login_lockout_clear,
-    totp_reset,
-    user_session_revoke,
-    user_sessions_revoke_all,
-)
+from accounts.sessions import user_session_revoke, user_sessions_revoke_all
+from accounts.totp import totp_reset
 from core.errors import Conflict, DomainError
 from core.pagination import keyset_paginate
 from security import selectors

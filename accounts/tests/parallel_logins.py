@@ -15,7 +15,7 @@ def attempt_in_parallel(username: str, password: str, count: int) -> list[str]:
     from django.db import connection
     from django.test import RequestFactory
 
-    from accounts.services import api_token_login
+    from accounts.login import api_token_login
     from core.errors import DomainError
 
     barrier = threading.Barrier(count)

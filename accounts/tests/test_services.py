@@ -283,7 +283,7 @@ def test_department_codes_are_unique(admin):
 
 
 def test_login_failure_is_audited_with_ip():
-    from accounts.services import login_attempt
+    from accounts.login import login_attempt
 
     UserFactory(username="agent9")
     request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="10.1.2.3")

@@ -228,7 +228,7 @@ def test_the_sweep_closes_abandoned_sessions(client, demo_accounts, policy):
 
 def test_the_hourly_job_tidies_sessions_and_old_failure_counts(client, demo_accounts):
     from accounts.models import LoginLockout
-    from accounts.services import login_sessions_housekeep
+    from accounts.sessions import login_sessions_housekeep
 
     login_post(client, "agent")
     login_post(client, "ghost", "wrong")
