@@ -6,9 +6,15 @@
 - On PostgreSQL also no TRUNCATE, and the app's role loses the UPDATE and TRUNCATE
   privileges on both tables (REVOKE).
 
-Installed by a migration. A deployment that runs migrations as the tables' owner
-and the app as another role gets the full effect; with one role for both, the
-owner could still undo this by hand, but the app cannot change the log."""
+Installed by a migration and again after every migrate (post_migrate): SQLite
+rebuilds a table to alter it, which drops its triggers and indexes. A deployment
+that runs migrations as the tables' owner and the app as another role gets the
+full effect; with one role for both, the owner could still undo this by hand, but
+the app cannot change the log.
+
+The auditor's searches get indexes on core_auditevent here too (each ends in
+occurred_at, the order of the list): the table belongs to core, its hardening and
+search to this app."""
 
 from __future__ import annotations
 
@@ -83,6 +89,26 @@ _PG_REMOVE = [
     f"DROP TRIGGER IF EXISTS kefu_audit_seal_no_truncate ON {SEALS}",
     f"GRANT UPDATE, TRUNCATE ON {EVENTS}, {SEALS} TO CURRENT_USER",
 ]
+
+
+SEARCH_INDEXES = {
+    "audit_event_username_time": "actor_username, occurred_at",
+    "audit_event_event_time": "event, occurred_at",
+    "audit_event_result_time": "result, occurred_at",
+    "audit_event_ip_time": "ip, occurred_at",
+}
+
+
+def audit_search_indexes_install(connection: BaseDatabaseWrapper) -> None:
+    with connection.cursor() as cursor:
+        for name, columns in SEARCH_INDEXES.items():
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {EVENTS} ({columns})")
+
+
+def audit_search_indexes_remove(connection: BaseDatabaseWrapper) -> None:
+    with connection.cursor() as cursor:
+        for name in SEARCH_INDEXES:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def _statements(connection: BaseDatabaseWrapper, *, install: bool) -> list[str]:

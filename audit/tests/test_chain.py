@@ -263,3 +263,14 @@ def test_audit_record_rows_are_not_chained_in_the_request():
     """Writers never wait for each other: the row is sealed later."""
     row = audit_record(event="logout")
     assert not AuditSeal.objects.filter(event_id=row.pk).exists()
+
+
+def test_every_migrate_puts_the_guard_back(sealed_before):
+    """SQLite rebuilds a table to alter it, dropping its triggers."""
+    from audit.apps import _guard_after_migrate
+
+    row = _rows(1)[0]
+    audit_guard_remove(connection)
+    _guard_after_migrate(sender=None, using="default")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _raw("UPDATE core_auditevent SET event = 'x' WHERE id = %s", [row.pk])
