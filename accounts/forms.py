@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
 from accounts.roles import Role
+
+
+def _policy_help() -> str:
+    """What the password rules in force ask for (the security policy)."""
+    return " ".join(password_validators_help_texts())
 
 
 class LoginForm(forms.Form):
@@ -65,6 +71,7 @@ class UserCreateForm(UserForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["is_active"]
+        self.fields["password"].help_text = _policy_help()
 
 
 class PasswordSetForm(forms.Form):
@@ -80,6 +87,10 @@ class PasswordSetForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = _policy_help()
 
     def clean(self):
         data = super().clean()
@@ -167,9 +178,9 @@ class PasswordChangeForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args, help_text: str = "", **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["new_password"].help_text = help_text
+        self.fields["new_password"].help_text = _policy_help()
 
     def clean(self):
         data = super().clean()

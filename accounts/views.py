@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -182,10 +181,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def password_change_view(request: HttpRequest) -> HttpResponse:
     policy = security_policy_get()
     expired = password_expired(request.user, policy)
-    form = PasswordChangeForm(
-        request.POST or None,
-        help_text=" ".join(password_validators_help_texts()),
-    )
+    form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             password_change_own(
