@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
+from ninja.errors import Throttled
 
+from accounts.login import api_token_login
 from accounts.permissions import user_capabilities, user_roles
 from accounts.schemas import MeOut, TokenIn, TokenOut
-from accounts.services import api_token_login, api_token_revoke
+from accounts.services import api_token_revoke
 from core.errors import DomainError
+from core.ratelimit import rate_limit_hit
 from core.schema import ErrorOut
 
 router = Router(tags=["auth"])
 
 
-@router.post("/auth/token", auth=None, response={201: TokenOut, 422: ErrorOut})
+@router.post(
+    "/auth/token", auth=None, response={201: TokenOut, 422: ErrorOut, 429: ErrorOut}
+)
 def create_token(request: HttpRequest, payload: TokenIn):
+    """A token for a username and password (and the current code, for accounts
+    with a second factor). Failures count towards the account's lockout."""
+    wait = rate_limit_hit(request, group="login", rate=settings.KEFU_LOGIN_RATE)
+    if wait is not None:
+        raise Throttled(wait)
     key, token = api_token_login(
-        request=request, username=payload.username, password=payload.password
+        request=request,
+        username=payload.username,
+        password=payload.password,
+        otp=payload.otp,
     )
     return Status(201, {"token": key, "expires_at": token.expires_at})
 

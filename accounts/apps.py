@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -9,9 +11,25 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_roles_sync_after_migrate, sender=self)
+        # Every way a browser session starts (the login page, the test client's
+        # force_login) goes through django.contrib.auth.login, which sends this.
+        user_logged_in.connect(_session_record_on_login, dispatch_uid="kefu-session")
 
 
 def _roles_sync_after_migrate(sender, using="default", **kwargs) -> None:
+    from accounts.models import SecurityPolicy
     from accounts.services import roles_sync
 
     roles_sync(using=using)
+    # The policy row exists from the start, so that no request has to create it.
+    SecurityPolicy.objects.using(using).get_or_create(
+        pk=SecurityPolicy.SINGLETON,
+        defaults={"token_days": settings.KEFU_API_TOKEN_DAYS},
+    )
+
+
+def _session_record_on_login(sender, request, user, **kwargs) -> None:
+    from accounts.sessions import user_session_start
+
+    if request is not None:
+        user_session_start(request=request, user=user)

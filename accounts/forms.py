@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
 from accounts.roles import Role
+
+
+def _policy_help() -> str:
+    """What the password rules in force ask for (the security policy)."""
+    return " ".join(password_validators_help_texts())
 
 
 class LoginForm(forms.Form):
@@ -65,6 +71,7 @@ class UserCreateForm(UserForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["is_active"]
+        self.fields["password"].help_text = _policy_help()
 
 
 class PasswordSetForm(forms.Form):
@@ -80,6 +87,10 @@ class PasswordSetForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = _policy_help()
 
     def clean(self):
         data = super().clean()
@@ -132,3 +143,49 @@ class UserFilterForm(forms.Form):
         self.fields["department"].choices = [("", _("全部部门"))] + list(
             Department.objects.values_list("code", "name")
         )
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("动态码"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
+        ),
+        help_text=_(
+            "验证器应用（如 FreeOTP、Microsoft Authenticator）上显示的 6 位数字。"
+        ),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label=_("当前密码"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("新密码"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_again = forms.CharField(
+        label=_("再次输入新密码"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password"].help_text = _policy_help()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get(
+            "new_password_again"
+        ):
+            self.add_error("new_password_again", _("两次输入的密码不一致。"))
+        return data

@@ -16,8 +16,16 @@ ROLE_GRANTS: dict[str, list[str]] = {
         "accounts.manage_departments",
         "accounts.view_roles",
     ],
-    Role.SECURITY_ADMIN: ["accounts.view_roles"],
-    Role.AUDITOR: ["accounts.view_roles", "core.view_audit_log"],
+    Role.SECURITY_ADMIN: [
+        "accounts.view_roles",
+        "accounts.manage_security",
+        "accounts.view_security_policy",
+    ],
+    Role.AUDITOR: [
+        "accounts.view_roles",
+        "accounts.view_security_policy",
+        "core.view_audit_log",
+    ],
 }
 
 
@@ -80,3 +88,13 @@ def can_view_roles(user: Any) -> bool:
 
 def can_view_audit_log(user: Any) -> bool:
     return has_capability(user, "core.view_audit_log")
+
+
+def can_manage_security(user: Any) -> bool:
+    """Policy, lockouts, sessions and second factors: the security administrator."""
+    return has_capability(user, "accounts.manage_security")
+
+
+def can_view_security_policy(user: Any) -> bool:
+    """The security administrator, and the auditor (read only)."""
+    return has_capability(user, "accounts.view_security_policy")

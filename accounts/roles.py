@@ -55,3 +55,6 @@ BUSINESS_ROLES = frozenset(
         Role.GENERAL_MANAGER,
     }
 )
+
+# The three administrations kept apart (MLPS 三权分立): nobody holds two of them.
+ADMINISTRATION_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})

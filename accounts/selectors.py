@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from accounts.models import ApiToken, Department, User
+from accounts.models import ApiToken, Department, User, UserSession
 from accounts.roles import Role
 
 
@@ -67,3 +67,10 @@ def role_list() -> list[dict]:
 
 def api_token_list_for(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def user_session_list_for(user: User) -> QuerySet[UserSession]:
+    """The person's open browser sessions, most recently active first."""
+    return UserSession.objects.filter(user=user, ended_at__isnull=True).order_by(
+        "-last_seen_at", "-id"
+    )

@@ -1,4 +1,6 @@
-"""Writes about people: users, roles, departments, logins and API tokens."""
+"""Writes about people: users, roles, departments, one's own password, and API
+tokens. Logging in is in accounts.login; lockouts, sessions and the second factor
+in accounts.lockout, accounts.sessions and accounts.totp."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ import secrets
 from collections.abc import Iterable
 
 from django.apps import apps as django_apps
-from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import (
+    update_session_auth_hash,
+)
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
@@ -24,12 +27,24 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ApiToken, Department, User
-from accounts.permissions import can_manage_departments, can_manage_users
-from accounts.roles import Role
+from accounts.models import (
+    ApiToken,
+    Department,
+    User,
+    UserSession,
+)
+from accounts.passwords import password_history_record
+from accounts.permissions import (
+    can_manage_departments,
+    can_manage_users,
+)
+from accounts.policy import security_policy_get
+from accounts.roles import ADMINISTRATION_ROLES, Role
+from accounts.sessions import (
+    user_sessions_end_all,
+)
 from core.audit import audit_record
 from core.errors import DomainError, FieldError
-from core.models import AuditEvent
 
 TOKEN_PREFIX = "kf_"
 
@@ -68,8 +83,26 @@ def roles_sync(*, using: str = "default") -> None:
             raise ImproperlyConfigured(
                 f"role {role} grants unknown permissions {missing}"
             )
-        group, _created = Group.objects.using(using).get_or_create(name=role)
+        group, created = Group.objects.using(using).get_or_create(name=role)
+        held = {
+            f"{app}.{code}"
+            for app, code in group.permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        }
+        if held == perms:
+            continue
         group.permissions.set([index[p] for p in perms])
+        if created:
+            continue  # a new install: nothing changed
+        audit_record(
+            event="role.permissions_change",
+            data={
+                "role": role,
+                "added": sorted(perms - held),
+                "removed": sorted(held - perms),
+            },
+        )
 
 
 def _roles_set(user: User, roles: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -79,6 +112,12 @@ def _roles_set(user: User, roles: Iterable[str]) -> tuple[list[str], list[str]]:
         raise DomainError(
             _("未知角色：%(roles)s") % {"roles": ", ".join(sorted(unknown))},
             field="roles",
+        )
+    if len(wanted & ADMINISTRATION_ROLES) > 1:
+        raise DomainError(
+            _("系统管理员、安全管理员和审计管理员不能由同一人兼任。"),
+            field="roles",
+            code="separation_of_duties",
         )
     current = set(user.groups.values_list("name", flat=True))
     added, removed = sorted(wanted - current), sorted(current - wanted)
@@ -140,6 +179,7 @@ def user_create(
     _password_check(password, user)
     user.set_password(password)
     user.save()
+    password_history_record(user)
     added, _removed = _roles_set(user, roles)
     audit_record(
         event="user.create",
@@ -180,6 +220,10 @@ def user_update(
                 % {"departments": "、".join(held)},
                 field="is_active" if not is_active else "department",
             )
+    if user.pk == actor.pk and {str(r) for r in roles} != set(
+        user.groups.values_list("name", flat=True)
+    ):
+        raise DomainError(_("不能修改自己的角色。"), field="roles")
     was_active = user.is_active
     user.display_name = display_name.strip()
     user.email = email.strip()
@@ -198,6 +242,7 @@ def user_update(
         )
     if was_active and not is_active:
         _tokens_revoke_all(user)
+        user_sessions_end_all(user=user, reason=UserSession.EndReason.DEACTIVATED)
         audit_record(event="user.deactivate", actor=actor, request=request, obj=user)
     elif is_active and not was_active:
         audit_record(event="user.activate", actor=actor, request=request, obj=user)
@@ -209,14 +254,53 @@ def user_update(
 def user_set_password(
     *, actor: User, user: User, password: str, request: HttpRequest | None = None
 ) -> None:
-    """An administrator sets a new password; the user's API tokens die with the old one."""
+    """An administrator sets a new password; the user's sessions and API tokens die
+    with the old one. The second factor stays: the next login still asks for it."""
     if not can_manage_users(actor):
         raise PermissionDenied
     _password_check(password, user)
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.password_changed_at = None  # under MLPS: to be changed at next login
+    user.save(update_fields=["password", "password_changed_at"])
+    password_history_record(user)
     _tokens_revoke_all(user)
+    user_sessions_end_all(user=user, reason=UserSession.EndReason.PASSWORD)
     audit_record(event="user.password_set", actor=actor, request=request, obj=user)
+
+
+@transaction.atomic
+def password_change_own(
+    *, request: HttpRequest, old_password: str, new_password: str
+) -> None:
+    """A person changes their own password: the other sessions and every API token
+    end; this session stays logged in."""
+    user = User.objects.select_for_update().get(pk=request.user.pk)
+    if not user.check_password(old_password):
+        raise DomainError(
+            _("当前密码不正确。"), field="old_password", code="bad_password"
+        )
+    if new_password == old_password:
+        raise DomainError(
+            _("新密码不能与当前密码相同。"), field="new_password", code="unchanged"
+        )
+    _password_check(new_password, user, field="new_password")
+    user.set_password(new_password)
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "password_changed_at"])
+    password_history_record(user)
+    _tokens_revoke_all(user)
+    user_sessions_end_all(
+        user=user,
+        reason=UserSession.EndReason.PASSWORD,
+        except_key=request.session.session_key,
+    )
+    old_key = request.session.session_key
+    update_session_auth_hash(request, user)  # keeps this session, under a new key
+    UserSession.objects.filter(session_key=old_key, ended_at__isnull=True).update(
+        session_key=request.session.session_key
+    )
+    request.user = user
+    audit_record(event="password.change", actor=user, request=request, obj=user)
 
 
 # --- departments -------------------------------------------------------------------
@@ -295,32 +379,7 @@ def department_update(
     return department
 
 
-# --- logins and tokens -------------------------------------------------------------
-
-
-def login_attempt(*, request: HttpRequest, username: str, password: str) -> User:
-    """Check a password login, start a fresh session, and audit the outcome."""
-    user = authenticate(request, username=username, password=password)
-    if user is None:
-        audit_record(
-            event="login.failure",
-            request=request,
-            username=username,
-            result=AuditEvent.Result.FAILED,
-        )
-        raise DomainError(
-            _("用户名或密码不正确。"), field="password", code="bad_credentials"
-        )
-    login(request, user)  # rotates the session key
-    audit_record(event="login.success", actor=user, request=request)
-    return user
-
-
-def logout_perform(*, request: HttpRequest) -> None:
-    user = request.user if request.user.is_authenticated else None
-    if user is not None:
-        audit_record(event="logout", actor=user, request=request)
-    logout(request)
+# --- API tokens ----------------------------------------------------------------------
 
 
 def _token_hash(key: str) -> str:
@@ -337,32 +396,10 @@ def api_token_issue(
         name=name[:64],
         key_hash=_token_hash(key),
         prefix=key[:10],
-        expires_at=timezone.now() + dt.timedelta(days=settings.KEFU_API_TOKEN_DAYS),
+        expires_at=timezone.now() + dt.timedelta(days=security_policy_get().token_days),
     )
     audit_record(event="token.issue", actor=user, request=request, obj=token)
     return key, token
-
-
-def api_token_login(
-    *, request: HttpRequest, username: str, password: str
-) -> tuple[str, ApiToken]:
-    """Exchange a username and password for a token (POST /api/v1/auth/token)."""
-    user = authenticate(request, username=username, password=password)
-    if user is None:
-        audit_record(
-            event="login.failure",
-            request=request,
-            username=username,
-            result=AuditEvent.Result.FAILED,
-            data={"via": "api"},
-        )
-        raise DomainError(
-            _("用户名或密码不正确。"), field="password", code="bad_credentials"
-        )
-    audit_record(
-        event="login.success", actor=user, request=request, data={"via": "api"}
-    )
-    return api_token_issue(user=user, name="api", request=request)
 
 
 def api_token_authenticate(key: str) -> tuple[User, ApiToken] | None:

@@ -6,6 +6,19 @@ app_name = "accounts"
 
 urlpatterns = [
     path("accounts/login/", views.login_view, name="login"),
+    path("accounts/login/verify/", views.login_verify_view, name="login_verify"),
+    path("accounts/password/", views.password_change_view, name="password_change"),
+    path("accounts/2fa/", views.totp_view, name="totp"),
+    path(
+        "accounts/sessions/<int:pk>/revoke/",
+        views.session_revoke_view,
+        name="session_revoke",
+    ),
+    path(
+        "accounts/sessions/revoke-others/",
+        views.session_revoke_others_view,
+        name="session_revoke_others",
+    ),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("accounts/profile/", views.profile_view, name="profile"),
     path(

@@ -8,7 +8,9 @@ from ninja.renderers import JSONRenderer
 from accounts.api import router as accounts_router
 from accounts.auth import ActiveSessionAuth, BearerTokenAuth
 from api.errors import install_error_handlers
+from audit.api import router as audit_router
 from notify.api import router as notify_router
+from security.api import router as security_router
 from sla.api import router as sla_router
 
 
@@ -42,4 +44,6 @@ def api_create(*, namespace: str, title: str = "Kefu API") -> KefuAPI:
 api = api_create(namespace="api")
 api.add_router("", accounts_router)
 api.add_router("", notify_router)
+api.add_router("", security_router)
+api.add_router("", audit_router)
 api.add_router("", sla_router)

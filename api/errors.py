@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from core.audit import audit_access_denied
 from core.errors import Conflict, DomainError
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file"}
@@ -122,6 +123,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(PermissionDenied)
     def on_forbidden(request, exc: PermissionDenied):
+        audit_access_denied(request, status=403)
         return answer(request, 403, _("无权执行此操作。"))
 
     @api.exception_handler(Http404)
@@ -148,5 +150,6 @@ def install_error_handlers(api: NinjaAPI) -> None:
         if exc.status_code == 400:
             return answer(request, 400, _("请求体无法解析，请发送有效的 JSON。"))
         if exc.status_code == 403:
+            audit_access_denied(request, status=403)
             return answer(request, 403, _("无权执行此操作。"))
         return answer(request, exc.status_code, exc.message)

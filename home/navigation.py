@@ -17,6 +17,7 @@ from accounts.permissions import (
     can_manage_users,
     can_view_audit_log,
     can_view_roles,
+    can_view_security_policy,
     has_role,
 )
 from accounts.roles import BUSINESS_ROLES, Role
@@ -51,10 +52,6 @@ def _managers(user: Any) -> bool:
         Role.GENERAL_MANAGER,
         Role.AUDITOR,
     )
-
-
-def _security(user: Any) -> bool:
-    return has_role(user, Role.SECURITY_ADMIN)
 
 
 def _system(user: Any) -> bool:
@@ -228,9 +225,10 @@ MODULES: list[Module] = [
         _("安全策略"),
         "lock-cog",
         SYSTEM,
-        _security,
-        None,
+        can_view_security_policy,
+        "security:policy",
         _("密码策略、登录失败锁定、会话时限、双因素认证和账户解锁。"),
+        match="security:",
     ),
     Module(
         "audit",
@@ -238,8 +236,9 @@ MODULES: list[Module] = [
         "file-search",
         SYSTEM,
         can_view_audit_log,
-        None,
+        "audit:list",
         _("登录、拒绝访问、个人信息查看与导出、权限和设置变更的完整记录，防篡改校验。"),
+        match="audit:",
     ),
     Module(
         "calendars",

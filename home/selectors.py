@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
-from accounts.models import Department, User
+from accounts.models import Department, LoginLockout, User, UserSession
+from accounts.policy import security_policy_get
 from accounts.roles import Role
 from core.models import AuditEvent
 from notify.models import Notification
@@ -42,3 +45,16 @@ def home_role_counts() -> list[dict]:
 
 def home_inactive_users(*, limit: int = 10) -> list[User]:
     return list(User.objects.filter(is_active=False).order_by("username")[:limit])
+
+
+def home_security_overview() -> dict:
+    """Locks in force, usernames that failed today, open sessions, the policy."""
+    now = timezone.now()
+    return {
+        "locked": LoginLockout.objects.filter(locked_until__gt=now).count(),
+        "failing": LoginLockout.objects.filter(
+            last_failure_at__gte=now - dt.timedelta(days=1), failure_count__gt=0
+        ).count(),
+        "open_sessions": UserSession.objects.filter(ended_at__isnull=True).count(),
+        "policy": security_policy_get(),
+    }

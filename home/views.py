@@ -35,6 +35,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
         template = "home/home_security.html"
         context["role_counts"] = selectors.home_role_counts()
         context["inactive_users"] = selectors.home_inactive_users()
+        context["security"] = selectors.home_security_overview()
     elif role == Role.SYSTEM_ADMIN:
         template = "home/home_system.html"
         context["departments"] = selectors.home_departments()

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "sla",
     "api",
     "home",
+    "security",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionPolicyMiddleware",
     "core.middleware.KefuLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -133,11 +136,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
     },
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 8},
-    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Length, username, and the MLPS rules, as the security policy in the database says.
+    {"NAME": "accounts.passwords.PolicyPasswordValidator"},
 ]
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -154,10 +155,11 @@ if KEFU_HTTPS:
     SECURE_SSL_REDIRECT = env_bool("KEFU_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("KEFU_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = False
+    SECURE_HSTS_PRELOAD = env_bool("KEFU_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure_view"  # refused and audited
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -225,6 +227,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 KEFU_API_TOKEN_DAYS = int(os.environ.get("KEFU_API_TOKEN_DAYS", "30"))
 KEFU_NOTIFY_MAX_ATTEMPTS = 8
 KEFU_HEARTBEAT_STALE_SECONDS = 180
+# Key of the audit log's hash chain (HMAC-SHA256); derived from SECRET_KEY unless
+# set. Keep it when SECRET_KEY is rotated, or audit_verify reports every row.
+KEFU_AUDIT_KEY = os.environ.get("KEFU_AUDIT_KEY", "")
+# Per client address, a flood guard on the anonymous login endpoints (core.ratelimit).
+KEFU_LOGIN_RATE = os.environ.get("KEFU_LOGIN_RATE", "100/m")
+# Tests only: `flush` may lift the audit tables' database guard (audit.guard).
+KEFU_AUDIT_GUARD_LIFT_ON_FLUSH = False
 # One demo step per app, in dependency order (manage.py kefu_demo).
 KEFU_DEMO_STEPS = [
     "accounts.demo.build",

@@ -10,7 +10,11 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("notifications/", include("notify.urls")),
     path("", include("sla.urls")),
+    path("security/", include("security.urls")),
+    path("audit/", include("audit.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("healthz", healthz_view, name="healthz"),
 ]
+
+handler403 = "core.views.permission_denied_view"  # every refusal is audited

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 from django.utils import timezone
 
-from accounts.models import ApiToken, Department
+from accounts.models import ApiToken, Department, SecurityPolicy
 from accounts.permissions import (
     can_manage_users,
     has_capability,
@@ -230,8 +230,11 @@ def test_expired_token_does_not_authenticate():
     assert api_token_authenticate(key) is None
 
 
-def test_token_lifetime_follows_setting(settings):
-    settings.KEFU_API_TOKEN_DAYS = 7
+def test_token_lifetime_follows_the_security_policy():
+    """30 days by default; the security administrator's policy sets it."""
+    _key, token = api_token_issue(user=UserFactory())
+    assert token.expires_at - timezone.now() > dt.timedelta(days=29, hours=23)
+    SecurityPolicy.objects.filter(pk=1).update(token_days=7)
     _key, token = api_token_issue(user=UserFactory())
     assert (
         dt.timedelta(days=6, hours=23)
@@ -280,7 +283,7 @@ def test_department_codes_are_unique(admin):
 
 
 def test_login_failure_is_audited_with_ip():
-    from accounts.services import login_attempt
+    from accounts.login import login_attempt
 
     UserFactory(username="agent9")
     request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="10.1.2.3")

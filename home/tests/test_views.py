@@ -36,6 +36,7 @@ SIDEBAR = {
         "knowledge",
         "reports",
         "roles",
+        "security",
         "audit",
     ],
     "gm": ["home", *WORK],
@@ -130,7 +131,7 @@ def test_a_module_not_built_says_so_honestly(client, demo_accounts):
     "username,key",
     [
         ("secadmin", "tickets"),
-        ("agent", "audit"),
+        ("agent", "staff"),
         ("admin", "customers"),
         ("agent", "reports"),
     ],
@@ -199,3 +200,18 @@ def test_the_login_page_can_switch_language_before_login(client):
     )
     assert response.status_code == 302
     assert "Sign in" in client.get("/accounts/login/").content.decode()
+
+
+def test_the_security_admins_home_shows_locks_failures_and_sessions(
+    client, demo_accounts
+):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "agent", "password": "no"})
+    client.post("/accounts/login/", {"username": "ghost", "password": "no"})
+    client.force_login(demo_accounts["secadmin"])
+    overview = client.get("/").context["security"]
+    assert (overview["locked"], overview["failing"], overview["open_sessions"]) == (
+        1,
+        2,
+        1,
+    )
