@@ -166,22 +166,28 @@ def test_the_database_refuses_to_change_seals_of_existing_rows(sealed_before):
     assert AuditSeal.objects.count() == sealed_before + 1
 
 
-def test_on_postgresql_the_apps_role_cannot_update_or_truncate():
-    if connection.vendor != "postgresql":
-        pytest.skip("privileges and TRUNCATE exist on PostgreSQL only")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        superuser = cursor.fetchone()[0]  # privileges do not bind a superuser
-        cursor.execute(
-            "SELECT has_table_privilege('core_auditevent', 'UPDATE'),"
-            " has_table_privilege('core_auditevent', 'TRUNCATE'),"
-            " has_table_privilege('audit_auditseal', 'UPDATE')"
-        )
-        privileges = cursor.fetchone()
-    if not superuser:
-        assert privileges == (False, False, False)
+def test_the_apps_connection_cannot_empty_the_audit_table():
+    """PostgreSQL: no UPDATE or TRUNCATE privilege for the app's role, and TRUNCATE
+    refused; SQLite (no TRUNCATE): deleting every row is refused by the guard."""
+    AuditEvent.objects.create(event="login.success")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            superuser = cursor.fetchone()[0]  # privileges do not bind a superuser
+            cursor.execute(
+                "SELECT has_table_privilege('core_auditevent', 'UPDATE'),"
+                " has_table_privilege('core_auditevent', 'TRUNCATE'),"
+                " has_table_privilege('audit_auditseal', 'UPDATE')"
+            )
+            privileges = cursor.fetchone()
+        if not superuser:
+            assert privileges == (False, False, False)
+        statement = "TRUNCATE core_auditevent"
+    else:
+        statement = "DELETE FROM core_auditevent"
     with pytest.raises(DatabaseError), transaction.atomic():
-        _raw("TRUNCATE core_auditevent")
+        _raw(statement)
+    assert AuditEvent.objects.exists()
 
 
 # --- retention --------------------------------------------------------------------
