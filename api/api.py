@@ -8,6 +8,7 @@ from ninja.renderers import JSONRenderer
 from accounts.api import router as accounts_router
 from accounts.auth import ActiveSessionAuth, BearerTokenAuth
 from api.errors import install_error_handlers
+from customers.api import router as customers_router
 from notify.api import router as notify_router
 
 
@@ -41,3 +42,4 @@ def api_create(*, namespace: str, title: str = "Kefu API") -> KefuAPI:
 api = api_create(namespace="api")
 api.add_router("", accounts_router)
 api.add_router("", notify_router)
+api.add_router("", customers_router)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "notify",
+    "customers",
     "api",
     "home",
 ]
@@ -227,6 +228,7 @@ KEFU_HEARTBEAT_STALE_SECONDS = 180
 # One demo step per app, in dependency order (manage.py kefu_demo).
 KEFU_DEMO_STEPS = [
     "accounts.demo.build",
+    "customers.demo.build",
 ]
 
 LOGGING = {

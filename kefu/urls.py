@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("home.urls")),
     path("", include("accounts.urls")),
     path("notifications/", include("notify.urls")),
+    path("customers/", include("customers.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("healthz", healthz_view, name="healthz"),
