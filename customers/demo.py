@@ -214,7 +214,7 @@ def build(ctx: DemoContext) -> None:
             customer.verified_at = now - dt.timedelta(days=rng.randint(1, 360))
             customer.verified_by = owner or users["supervisor"]
         customers.append(customer)
-    for customer, reason in zip(rng.sample(customers, len(PROBLEMS)), PROBLEMS):
+    for customer, reason in zip(rng.sample(customers, len(PROBLEMS)), PROBLEMS, strict=True):
         customer.is_problem = True
         customer.problem_reason = reason
         customer.problem_flagged_by = users["manager"]
