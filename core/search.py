@@ -42,10 +42,12 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.migrations.operations.base import Operation
+from django.db.models import Max
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.pagination import Page, cursor_decode, cursor_encode, limit_validate
 
 # Han (with extensions and compatibility ideographs), kana and hangul: scripts
 # written without spaces, indexed by character bigrams.
@@ -58,6 +60,7 @@ PREFIX_MAX = 24  # Latin words and digits match by prefixes up to this length
 TAIL_MIN_RUN = 7  # digit runs this long (phones) also match by their tails
 TAIL_MIN = 4  # ... of at least this many digits (the last four of a phone)
 QUERY_MAX_LENGTH = 100
+NEWEST_WINDOW = 5000  # ids searched first, newest first (see SearchIndex.page)
 
 
 def normalize(text: str) -> str:
@@ -280,20 +283,39 @@ class SearchIndex:
                 cursor.execute(f"ANALYZE {self.table}")
         return count
 
-    def _matching_sql(self, terms: Sequence[str], tokens: Sequence[str]) -> RawSQL:
+    def _matching_sql(
+        self,
+        terms: Sequence[str],
+        tokens: Sequence[str],
+        *,
+        above: int | None = None,
+        at_most: int | None = None,
+    ) -> RawSQL:
+        """Ids of the documents holding every token and every term, optionally
+        within the id range (above, at_most]."""
         t = self.table
         if connection.vendor == "sqlite":
-            match = " ".join(f'"{token}"' for token in tokens)
-            sql = (
-                f"SELECT d.object_id FROM {t} d WHERE d.object_id IN "
-                f"(SELECT rowid FROM {t}_fts WHERE {t}_fts MATCH %s)"
-            )
+            fts = f"{t}_fts"
+            inner = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"
+            params: list[Any] = [" ".join(f'"{token}"' for token in tokens)]
+            if above is not None:
+                inner += " AND rowid > %s"
+                params.append(above)
+            if at_most is not None:
+                inner += " AND rowid <= %s"
+                params.append(at_most)
+            sql = f"SELECT d.object_id FROM {t} d WHERE d.object_id IN ({inner})"
             check = " AND instr(d.text, %s) > 0"
-            params: list[Any] = [match]
         else:
             sql = f"SELECT d.object_id FROM {t} d WHERE d.tokens @> %s::text[]"
-            check = " AND strpos(d.text, %s) > 0"
             params = [list(tokens)]
+            if above is not None:
+                sql += " AND d.object_id > %s"
+                params.append(above)
+            if at_most is not None:
+                sql += " AND d.object_id <= %s"
+                params.append(at_most)
+            check = " AND strpos(d.text, %s) > 0"
         for term in terms:
             sql += check
             params.append(term)
@@ -301,6 +323,49 @@ class SearchIndex:
 
     def filter(self, queryset: models.QuerySet, q: str) -> models.QuerySet:
         """``queryset`` narrowed to the objects whose document contains every term
-        of ``q`` (the AND of the query's tokens through the index, re-checked)."""
+        of ``q`` (the AND of the query's tokens through the index, re-checked).
+        Fine for counting a few or ordering a small result; lists use ``page``."""
         terms, tokens = query_parse(q)
         return queryset.filter(pk__in=self._matching_sql(terms, tokens))
+
+    def page(
+        self,
+        queryset: models.QuerySet,
+        q: str,
+        *,
+        cursor: str | None,
+        limit: int | None,
+        window: int = NEWEST_WINDOW,
+    ) -> Page:
+        """One page of the objects of ``queryset`` matching ``q``, newest first
+        (by id), with an opaque cursor.
+
+        Whatever the term, the cost stays small: the newest ``window`` ids are
+        searched first, which fills the page at once for a term found almost
+        everywhere (公司); only when that is not enough is the rest searched,
+        which is cheap exactly when the term is rare. At most three queries."""
+        limit = limit_validate(limit)
+        terms, tokens = query_parse(q)
+        top = cursor_decode(cursor, 1)[0] - 1 if cursor else None
+        if top is None:
+            top = self.document_model.objects.aggregate(top=Max("object_id"))["top"]
+            if top is None:
+                return Page(items=[], next_cursor=None)
+        queryset = queryset.order_by("-pk")
+        floor = top - window
+        rows = list(
+            queryset.filter(
+                pk__in=self._matching_sql(terms, tokens, above=floor, at_most=top)
+            )[: limit + 1]
+        )
+        if len(rows) <= limit and floor > 0:
+            rows += list(
+                queryset.filter(
+                    pk__in=self._matching_sql(terms, tokens, at_most=floor)
+                )[: limit + 1 - len(rows)]
+            )
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            next_cursor = cursor_encode([rows[-1].pk])
+        return Page(items=rows, next_cursor=next_cursor)

@@ -86,16 +86,19 @@ def list_customers(
 ):
     """Customers, most recently changed first. ``q`` finds any two or more
     characters of a name, pinyin initials, a phone or its last four digits, a
-    credit code; ``owner`` is a username or ``me``."""
+    credit code (results newest first); ``owner`` is a username or ``me``."""
     user = request.auth
     _reader(request)
     filters = selectors.customer_filters_clean(
         user=user, tier=tier, kind=kind, owner=owner
     )
-    queryset = selectors.customer_list_visible_to(user=user, q=q, **filters)
-    queryset = queryset.select_related("referred_by")
-    page = keyset_paginate(
-        queryset, ordering=selectors.ORDERINGS["recent"], cursor=cursor, limit=limit
+    queryset = selectors.customer_list_visible_to(user=user, **filters)
+    page = selectors.customer_page(
+        user=user,
+        q=q,
+        cursor=cursor,
+        limit=limit,
+        queryset=queryset.select_related("referred_by"),
     )
     items = selectors.customers_masked(user=user, customers=page.items)
     services.customers_reveal_record(

@@ -93,9 +93,9 @@ class CustomerFilterForm(forms.Form):
             *[(u.username, u.name) for u in owner_choices()],
         ]
 
-    def ordering(self) -> list[str]:
+    def sort_key(self) -> str:
         sort = self.cleaned_data.get("sort") if self.is_valid() else ""
-        return ORDERINGS.get(sort or "recent", ORDERINGS["recent"])
+        return sort if sort in ORDERINGS else "recent"
 
 
 class CustomerForm(forms.Form):

@@ -6,31 +6,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from core.search import SearchIndex
 from customers.models import Customer, CustomerSearchDocument
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _NOT_DIGIT = re.compile(r"\D+")
+_KEPT = "\x00"  # marks a run that is not Han (kept as typed)
+
+
+@lru_cache(maxsize=50_000)
+def _syllables(text: str) -> tuple[str, ...]:
+    """Pinyin of each Han character; other runs kept as they are, marked."""
+    return tuple(lazy_pinyin(text, errors=lambda chunk: [_KEPT + chunk]))
 
 
 def pinyin_initials(text: str) -> str:
     """华为技术 → hwjs (Latin letters and digits are kept as they are)."""
-    return _NOT_ALNUM.sub(
-        "", "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).lower()
-    )
+    initials = (s[1:] if s.startswith(_KEPT) else s[:1] for s in _syllables(text))
+    return _NOT_ALNUM.sub("", "".join(initials).lower())
 
 
 def pinyin_full(text: str) -> str:
     """华为技术 → huaweijishu."""
-    return _NOT_ALNUM.sub("", "".join(lazy_pinyin(text)).lower())
+    return _NOT_ALNUM.sub("", "".join(_syllables(text)).lower())
 
 
 def name_sort_key(name: str) -> str:
     """The key for alphabetical order by pinyin (never by database collation)."""
-    return " ".join(lazy_pinyin(name.strip())).lower()[:255]
+    return " ".join(s.lstrip(_KEPT) for s in _syllables(name.strip())).lower()[:255]
 
 
 def _person_parts(name: str, phones: Iterable[str]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,8 @@ from accounts.models import User
 from accounts.roles import BUSINESS_ROLES
 from core.errors import DomainError
 from core.models import AuditEvent
+from core.pagination import Page, keyset_paginate
+from core.search import normalize
 from customers.masking import Masked, masked
 from customers.models import AccessGrant, Contact, Customer, CustomerEvent
 from customers.permissions import (
@@ -24,6 +26,7 @@ from customers.permissions import (
 )
 from customers.search import customer_index
 
+QUICK_CANDIDATES = 40
 ORDERINGS: dict[str, list[str]] = {
     "recent": ["-updated_at", "-id"],
     "created": ["-created_at", "-id"],
@@ -34,7 +37,6 @@ ORDERINGS: dict[str, list[str]] = {
 def customer_list_visible_to(
     *,
     user: Any,
-    q: str = "",
     tier: str = "",
     kind: str = "",
     owner: User | None = None,
@@ -42,8 +44,8 @@ def customer_list_visible_to(
     province: str = "",
     problem: bool = False,
 ) -> QuerySet[Customer]:
-    """Live customers the user may read, filtered; ``q`` goes through the search
-    index (a DomainError on field ``q`` when it is too short)."""
+    """Live customers the user may read, filtered (indexes serve each filter
+    with the recency order)."""
     qs = Customer.objects.filter(customer_visibility_q(user)).select_related("owner")
     if tier:
         qs = qs.filter(tier=tier)
@@ -57,9 +59,35 @@ def customer_list_visible_to(
         qs = qs.filter(province=province)
     if problem:
         qs = qs.filter(is_problem=True)
-    if q:
-        qs = customer_index.filter(qs, q)
     return qs
+
+
+def customer_page(
+    *,
+    user: Any,
+    q: str = "",
+    ordering: str = "recent",
+    cursor: str | None = None,
+    limit: int | None = None,
+    queryset: QuerySet[Customer] | None = None,
+    **filters: Any,
+) -> Page:
+    """One page of the customer list. With ``q`` the search index finds the
+    customers, newest first (a DomainError on field ``q`` when it is too short);
+    without, keyset pages in the chosen order."""
+    qs = (
+        queryset
+        if queryset is not None
+        else customer_list_visible_to(user=user, **filters)
+    )
+    if q:
+        return customer_index.page(qs, q, cursor=cursor, limit=limit)
+    return keyset_paginate(qs, ordering=ORDERINGS[ordering], cursor=cursor, limit=limit)
+
+
+def customer_search_matches(*, queryset: QuerySet[Customer], q: str) -> QuerySet:
+    """Every customer of ``queryset`` matching ``q`` (for exports)."""
+    return customer_index.filter(queryset, q)
 
 
 def customer_get_visible(*, user: Any, pk: int) -> Customer:
@@ -129,17 +157,17 @@ def customer_event_list(*, customer: Customer) -> QuerySet[CustomerEvent]:
 
 
 def customer_search_quick(*, user: Any, q: str, limit: int = 8) -> list[Customer]:
-    """The header's search: names that start with the query first, then names
-    that contain it, then the rest (phones, codes, contacts); newest change first."""
-    qs = customer_list_visible_to(user=user, q=q)
-    term = q.strip()
-    rank = Case(
-        When(name__startswith=term, then=Value(0)),
-        When(name__contains=term, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    return list(qs.annotate(rank=rank).order_by("rank", "-updated_at", "-id")[:limit])
+    """The header's search: among the newest matches, names that start with the
+    query first, then names that contain it, then the rest (phones, codes,
+    contacts)."""
+    found = customer_page(user=user, q=q, limit=QUICK_CANDIDATES).items
+    term = normalize(q).strip()
+
+    def rank(customer: Customer) -> int:
+        name = normalize(customer.name)
+        return 0 if name.startswith(term) else 1 if term in name else 2
+
+    return sorted(found, key=rank)[:limit]
 
 
 def owner_choices() -> QuerySet[User]:

@@ -80,17 +80,18 @@ def _customer(request: HttpRequest, pk: int) -> Customer:
     return selectors.customer_get_visible(user=request.user, pk=pk)
 
 
-def _filters(request: HttpRequest, form: CustomerFilterForm) -> dict:
+def _filters(request: HttpRequest, form: CustomerFilterForm) -> tuple[dict, str]:
+    """(filters, q) of the list form."""
     if not form.is_valid():
-        return {}
+        return {}, ""
     data = form.cleaned_data
     filters = selectors.customer_filters_clean(
         user=request.user, tier=data["tier"], kind=data["kind"], owner=data["owner"]
     )
-    for name in ("ownership", "province", "problem", "q"):
+    for name in ("ownership", "province", "problem"):
         if data.get(name):
             filters[name] = data[name]
-    return filters
+    return filters, data["q"].strip()
 
 
 def _query_without_cursor(request: HttpRequest) -> str:
@@ -107,15 +108,16 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     _readers_only(request)
     form = CustomerFilterForm(request.GET or None)
     error = ""
+    q = ""
     try:
-        queryset = selectors.customer_list_visible_to(
-            user=request.user, **_filters(request, form)
-        )
-        page = keyset_paginate(
-            queryset,
-            ordering=form.ordering(),
+        filters, q = _filters(request, form)
+        page = selectors.customer_page(
+            user=request.user,
+            q=q,
+            ordering=form.sort_key(),
             cursor=request.GET.get("cursor"),
             limit=PAGE_SIZE,
+            **filters,
         )
     except DomainError as exc:
         error = exc.message
@@ -124,6 +126,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "error": error,
+        "searching": bool(q),
         "query": _query_without_cursor(request),
         "can_create": can_create_customer(request.user),
         "can_export": can_export_customers(request.user),
@@ -140,12 +143,14 @@ def customer_export_view(request: HttpRequest) -> HttpResponse:
     _require(can_export_customers(request.user))
     form = CustomerFilterForm(request.GET or None)
     try:
-        filters = _filters(request, form)
+        filters, q = _filters(request, form)
         queryset = selectors.customer_list_visible_to(user=request.user, **filters)
+        if q:
+            queryset = selectors.customer_search_matches(queryset=queryset, q=q)
         content = customers_export_xlsx(
             actor=request.user,
-            queryset=queryset.order_by(*form.ordering()),
-            filters={k: str(v) for k, v in filters.items()},
+            queryset=queryset.order_by(*selectors.ORDERINGS[form.sort_key()]),
+            filters={"q": q, **{k: str(v) for k, v in filters.items()}},
             request=request,
         )
     except DomainError as exc:

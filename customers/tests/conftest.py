@@ -1,6 +1,14 @@
 import pytest
+from django.utils import translation
 
 from customers import services
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    """Messages are checked in Chinese whatever an earlier test left active."""
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

@@ -138,7 +138,9 @@ def test_masked_fields_are_null_and_named_for_each_role(
         "api_contact",
         "api_contacts",
     ]
-    reveals = AuditEvent.objects.filter(event="customer.reveal", actor_username=username)
+    reveals = AuditEvent.objects.filter(
+        event="customer.reveal", actor_username=username
+    )
     assert sorted(r.data["channel"] for r in reveals) == (
         ["api", "api_contact", "api_contacts", "api_list"] if revealed else []
     )
@@ -159,9 +161,12 @@ def test_administrators_are_refused_and_the_refusal_is_audited(api, archive, use
         response = api(method, path, username, body=body)
         assert response.status_code == 403, (method, path)
         assert set(response.json_body) == {"detail", "errors"}
-    assert AuditEvent.objects.filter(
-        event="access.denied", actor_username=username, result="denied"
-    ).count() == 7
+    assert (
+        AuditEvent.objects.filter(
+            event="access.denied", actor_username=username, result="denied"
+        ).count()
+        == 7
+    )
 
 
 def test_the_auditor_reads_but_cannot_write(api, archive):
@@ -169,18 +174,24 @@ def test_the_auditor_reads_but_cannot_write(api, archive):
     assert api("get", f"/customers/{pk}", "auditor").status_code == 200
     assert api("post", "/customers", "auditor", body={"name": "甲"}).status_code == 403
     assert (
-        api("patch", f"/customers/{pk}", "auditor", body={"version": 1, "city": "x"})
-        .status_code
+        api(
+            "patch", f"/customers/{pk}", "auditor", body={"version": 1, "city": "x"}
+        ).status_code
         == 403
     )
     assert (
-        api("post", f"/customers/{pk}/events", "auditor",
-            body={"occurred_on": "2025-01-01", "title": "x"}).status_code
+        api(
+            "post",
+            f"/customers/{pk}/events",
+            "auditor",
+            body={"occurred_on": "2025-01-01", "title": "x"},
+        ).status_code
         == 403
     )
     assert (
-        api("post", f"/customers/{pk}/grants", "auditor", body={"reason": "x"})
-        .status_code
+        api(
+            "post", f"/customers/{pk}/grants", "auditor", body={"reason": "x"}
+        ).status_code
         == 403
     )
 
@@ -286,7 +297,10 @@ def test_contacts_create_patch_delete(api, archive):
     assert bad.status_code == 422
     assert bad.json_body["errors"][0]["field"] == "birthday.day"
     refused = api(
-        "post", f"/customers/{pk}/contacts", "agent2", body={"name": "赵六", "family": "x"}
+        "post",
+        f"/customers/{pk}/contacts",
+        "agent2",
+        body={"name": "赵六", "family": "x"},
     )
     assert refused.status_code == 422
     assert refused.json_body["errors"][0]["code"] == "confidential"
@@ -303,7 +317,10 @@ def test_contacts_create_patch_delete(api, archive):
 
 def test_events_are_listed_newest_first_and_added(api, archive):
     pk = archive["customer"].pk
-    for day, title in [("2024-03-01", "签订年度合同"), ("2025-05-01", "苏州分公司成立")]:
+    for day, title in [
+        ("2024-03-01", "签订年度合同"),
+        ("2025-05-01", "苏州分公司成立"),
+    ]:
         response = api(
             "post",
             f"/customers/{pk}/events",
@@ -314,11 +331,17 @@ def test_events_are_listed_newest_first_and_added(api, archive):
     assert [e["title"] for e in body["items"]] == ["苏州分公司成立", "签订年度合同"]
     assert body["items"][0]["created_by"] == "agent"
     bad = api(
-        "post", f"/customers/{pk}/events", body={"occurred_on": "2999-01-01", "title": "x"}
+        "post",
+        f"/customers/{pk}/events",
+        body={"occurred_on": "2999-01-01", "title": "x"},
     )
-    assert bad.status_code == 422 and bad.json_body["errors"][0]["field"] == "occurred_on"
+    assert (
+        bad.status_code == 422 and bad.json_body["errors"][0]["field"] == "occurred_on"
+    )
     bad = api("post", f"/customers/{pk}/events", body={"title": "x"})
-    assert bad.status_code == 422 and bad.json_body["errors"][0]["field"] == "occurred_on"
+    assert (
+        bad.status_code == 422 and bad.json_body["errors"][0]["field"] == "occurred_on"
+    )
     assert CustomerEvent.objects.count() == 2
 
 
@@ -337,15 +360,23 @@ def test_actions_flag_verify_delete(api, archive):
     stale = api("post", f"/customers/{pk}/actions/verify", body={"version": 1})
     assert stale.status_code == 409
     unknown = api("post", f"/customers/{pk}/actions/merge", body={})
-    assert unknown.status_code == 422 and unknown.json_body["errors"][0]["field"] == "action"
     assert (
-        api("post", f"/customers/{pk}/actions/delete", "manager", body={"reason": ""})
-        .status_code
+        unknown.status_code == 422
+        and unknown.json_body["errors"][0]["field"] == "action"
+    )
+    assert (
+        api(
+            "post", f"/customers/{pk}/actions/delete", "manager", body={"reason": ""}
+        ).status_code
         == 422
     )
     assert (
-        api("post", f"/customers/{pk}/actions/delete", "manager", body={"reason": "重复"})
-        .status_code
+        api(
+            "post",
+            f"/customers/{pk}/actions/delete",
+            "manager",
+            body={"reason": "重复"},
+        ).status_code
         == 200
     )
     assert api("get", f"/customers/{pk}").status_code == 404
@@ -353,7 +384,12 @@ def test_actions_flag_verify_delete(api, archive):
 
 def test_grant_endpoints(api, archive, users):
     pk = archive["customer"].pk
-    assert api("post", f"/customers/{pk}/grants", "agent2", body={"reason": ""}).status_code == 422
+    assert (
+        api(
+            "post", f"/customers/{pk}/grants", "agent2", body={"reason": ""}
+        ).status_code
+        == 422
+    )
     created = api("post", f"/customers/{pk}/grants", "agent2", body={"reason": "回访"})
     assert created.status_code == 201 and created.json_body["status"] == "pending"
     grant_id = created.json_body["id"]
@@ -361,11 +397,14 @@ def test_grant_endpoints(api, archive, users):
     assert api("get", "/grants", "supervisor").json_body["items"] == []
     assert api("get", f"/grants/{grant_id}", "supervisor").status_code == 404
     assert (
-        api("post", f"/grants/{grant_id}/actions/approve", "agent2", body={"hours": 8})
-        .status_code
+        api(
+            "post", f"/grants/{grant_id}/actions/approve", "agent2", body={"hours": 8}
+        ).status_code
         == 403
     )
-    bad = api("post", f"/grants/{grant_id}/actions/approve", "manager", body={"hours": 9999})
+    bad = api(
+        "post", f"/grants/{grant_id}/actions/approve", "manager", body={"hours": 9999}
+    )
     assert bad.status_code == 422 and bad.json_body["errors"][0]["field"] == "hours"
     approved = api(
         "post", f"/grants/{grant_id}/actions/approve", "manager", body={"hours": 8}
@@ -373,8 +412,12 @@ def test_grant_endpoints(api, archive, users):
     assert approved.json_body["status"] == "approved"
     assert approved.json_body["expires_at"].endswith("+08:00")
     assert api("get", f"/customers/{pk}", "agent2").json_body["credit_rating"] == "AA"
-    again = api("post", f"/grants/{grant_id}/actions/refuse", "manager", body={"note": "x"})
-    assert again.status_code == 422 and again.json_body["errors"][0]["field"] == "action"
+    again = api(
+        "post", f"/grants/{grant_id}/actions/refuse", "manager", body={"note": "x"}
+    )
+    assert (
+        again.status_code == 422 and again.json_body["errors"][0]["field"] == "action"
+    )
     assert (
         api("get", "/grants?status=live", "manager").json_body["items"][0]["id"]
         == grant_id
@@ -390,9 +433,13 @@ def test_grant_endpoints(api, archive, users):
 
 def test_openapi_lists_the_customer_operations(client):
     paths = json.loads(client.get("/api/v1/openapi.json").content)["paths"]
-    assert {"/api/v1/customers", "/api/v1/customers/{customer_id}",
-            "/api/v1/customers/{customer_id}/contacts",
-            "/api/v1/customers/{customer_id}/events", "/api/v1/grants"} <= set(paths)
+    assert {
+        "/api/v1/customers",
+        "/api/v1/customers/{customer_id}",
+        "/api/v1/customers/{customer_id}/contacts",
+        "/api/v1/customers/{customer_id}/events",
+        "/api/v1/grants",
+    } <= set(paths)
 
 
 def test_services_refuse_what_the_api_refuses(users, archive):

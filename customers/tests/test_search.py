@@ -156,3 +156,38 @@ def test_tokens_are_bigrams_words_prefixes_and_phone_tails():
     assert {"hw", "20", "202", "2024"} <= tokens
     assert {"1381234", "5678", "45678", "2345678"} <= tokens
     assert "华" not in tokens and "h" not in tokens
+
+
+def test_a_search_page_is_newest_first_and_pages_across_the_window():
+    made = [CustomerFactory(name=f"恒通{i}号公司", tier="AB"[i % 2]) for i in range(7)]
+    CustomerFactory(name="别的公司")
+    seen, cursor = [], None
+    for _ in range(10):
+        page = customer_index.page(
+            Customer.objects.all(), "恒通", cursor=cursor, limit=2, window=3
+        )
+        seen += [c.name for c in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [c.name for c in reversed(made)]
+    only_a = customer_index.page(
+        Customer.objects.filter(tier="A"), "恒通", cursor=None, limit=10, window=3
+    )
+    assert [c.name for c in only_a.items] == [
+        c.name for c in reversed(made) if c.tier == "A"
+    ]
+
+
+def test_a_search_page_takes_at_most_three_queries():
+    for i in range(12):
+        CustomerFactory(name=f"恒通{i}号公司")
+    with CaptureQueriesContext(connection) as queries:
+        page = customer_index.page(
+            Customer.objects.all(), "恒通", cursor=None, limit=5, window=4
+        )
+    assert len(page.items) == 5 and page.next_cursor
+    assert len(queries) <= 3
+    with pytest.raises(DomainError) as info:
+        customer_index.page(Customer.objects.all(), "恒通", cursor="bad", limit=5)
+    assert info.value.field == "cursor"
