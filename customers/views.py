@@ -44,6 +44,7 @@ from customers.permissions import (
     can_write_credit,
     customer_visibility_q,
 )
+from customers.validation import CUSTOMER_FIELDS
 
 PAGE_SIZE = 25
 
@@ -317,7 +318,7 @@ def customer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require(can_change_customer(request.user, record))
     initial = {
         name: getattr(record, name)
-        for name in services.CUSTOMER_FIELDS - {"owner", "referred_by"}
+        for name in CUSTOMER_FIELDS - {"owner", "referred_by"}
     }
     initial.update(
         owner=record.owner_id, referred_by=record.referred_by_id, version=record.version
