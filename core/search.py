@@ -30,7 +30,8 @@ Another app registers its index in a few lines::
 
 and adds ``SearchIndexSetup("tickets_ticketsearchdocument")`` to the migration that
 creates the document table. Its services call ``ticket_index.refresh([...])`` on
-every change; its selectors call ``ticket_index.filter(queryset, q)``.
+every change; its selectors call ``ticket_index.page(queryset, q, cursor=…,
+limit=…)`` (newest first, at most three queries whatever the term).
 """
 
 from __future__ import annotations

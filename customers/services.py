@@ -64,6 +64,14 @@ def _save_unique(save) -> None:
         ) from None
 
 
+PROBLEM_FIELDS = [
+    "is_problem",
+    "problem_reason",
+    "problem_flagged_at",
+    "problem_flagged_by",
+]
+
+
 # --- customers ---------------------------------------------------------------------
 
 
@@ -240,12 +248,7 @@ def customer_flag_problem(
     versioned_update(
         customer,
         version=customer.version,
-        fields=[
-            "is_problem",
-            "problem_reason",
-            "problem_flagged_at",
-            "problem_flagged_by",
-        ],
+        fields=PROBLEM_FIELDS,
     )
     audit_record(
         event="customer.flag_problem",
@@ -284,12 +287,7 @@ def customer_unflag_problem(
     versioned_update(
         customer,
         version=customer.version,
-        fields=[
-            "is_problem",
-            "problem_reason",
-            "problem_flagged_at",
-            "problem_flagged_by",
-        ],
+        fields=PROBLEM_FIELDS,
     )
     audit_record(
         event="customer.unflag_problem",

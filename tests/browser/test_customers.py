@@ -69,7 +69,9 @@ def test_a_grant_reveals_the_archive_and_every_view_is_audited(
     page.get_by_test_id("grant-open").click()
     page.get_by_test_id("grant-submit").click()
     expect(page.locator('[data-field-error="reason"]')).to_be_visible()
-    page.get_by_label("申请理由").fill("客户来电投诉配送延误，需要了解采购经理的情况以便回访。")
+    page.get_by_label("申请理由").fill(
+        "客户来电投诉配送延误，需要了解采购经理的情况以便回访。"
+    )
     page.get_by_test_id("grant-submit").click()
     expect(page.get_by_test_id("grant-pending")).to_contain_text("等待客服部经理审批")
     logout(page)
