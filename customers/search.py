@@ -8,8 +8,6 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
-
 from core.search import SearchIndex
 from customers.models import Customer, CustomerSearchDocument
 
@@ -21,6 +19,8 @@ _KEPT = "\x00"  # marks a run that is not Han (kept as typed)
 @lru_cache(maxsize=50_000)
 def _syllables(text: str) -> tuple[str, ...]:
     """Pinyin of each Han character; other runs kept as they are, marked."""
+    from pypinyin import lazy_pinyin  # its dictionaries load on first use only
+
     return tuple(lazy_pinyin(text, errors=lambda chunk: [_KEPT + chunk]))
 
 
