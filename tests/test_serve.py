@@ -75,7 +75,7 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path):
         while time.monotonic() < deadline:
             try:
                 status, body = _health(port)
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 status = None
             if status == 200:
                 break
