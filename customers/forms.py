@@ -164,6 +164,12 @@ class CustomerForm(forms.Form):
     def __init__(self, *args, may_assign_owner: bool, may_write_credit: bool, **kw):
         super().__init__(*args, **kw)
         self.fields["owner"].queryset = owner_choices()
+        province = self.initial.get("province")
+        if province and province not in PROVINCES:  # entered through the API
+            self.fields["province"].choices = [
+                *self.fields["province"].choices,
+                (province, province),
+            ]
         if not may_assign_owner:
             del self.fields["owner"]
         if not may_write_credit:

@@ -89,7 +89,7 @@ def test_credit_and_private_contact_fields_are_masked_per_role(
 ):
     pk, contact = archive["customer"].pk, archive["contact"]
     html = _detail(client, users, username, pk)
-    assert ("AA" in html and "500000" in html) is revealed
+    assert ("AA" in html and "500,000.00" in html) is revealed
     assert ('data-masked="credit_rating"' in html) is not revealed
     assert ("农历三月十五" in html) is revealed
     card = _html(
@@ -121,12 +121,12 @@ def test_a_grant_reveals_until_it_expires_and_the_page_says_so(client, users, ar
     )
     grant = services.grant_approve(actor=users["manager"], grant=grant, hours=8)
     html = _detail(client, users, "agent2", customer.pk)
-    assert "500000" in html and 'data-testid="grant-live"' in html
+    assert "500,000.00" in html and 'data-testid="grant-live"' in html
     reveal = AuditEvent.objects.get(event="customer.reveal", actor=users["agent2"])
     assert reveal.data == {"channel": "page", "basis": "grant"}
     AccessGrant.objects.filter(pk=grant.pk).update(expires_at=grant.decided_at)
     html = _detail(client, users, "agent2", customer.pk)
-    assert "500000" not in html and 'data-testid="masked-notice"' in html
+    assert "500,000.00" not in html and 'data-testid="masked-notice"' in html
 
 
 def test_requesting_a_grant_from_the_page_htmx(client, users, archive):
