@@ -131,6 +131,14 @@ def can_request_grant(user: Any, customer: Any) -> bool:
     return confidential_basis(user, customer) is None
 
 
+def can_add_contact(user: Any, customer: Any) -> bool:
+    """Whoever may register a customer may add a contact to one (a person taking
+    a complaint in any department); changing contacts is for customer service."""
+    return can_change_customer(user, customer) or (
+        can_view_customers(user) and can_create_customer(user)
+    )
+
+
 def can_add_customer_event(user: Any, customer: Any) -> bool:
     return can_change_customer(user, customer)
 

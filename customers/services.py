@@ -22,6 +22,7 @@ from customers.masking import Masked, masked
 from customers.models import AccessGrant, Contact, Customer, CustomerEvent
 from customers.permissions import (
     DECIDE_GRANT,
+    can_add_contact,
     can_add_customer_event,
     can_assign_owner,
     can_change_customer,
@@ -431,7 +432,7 @@ def contact_create(
     """Add a contact to a customer. The private layer may only be written by
     someone who may read it (owner, service manager, live grant)."""
     customer = _locked_customer(customer)
-    if not can_change_customer(actor, customer):
+    if not can_add_contact(actor, customer):
         raise PermissionDenied
     private = _private_given(values)
     if private and customer_basis(user=actor, customer=customer) is None:

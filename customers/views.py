@@ -30,6 +30,7 @@ from customers.forms import (
 from customers.masking import Masked, masked
 from customers.models import Customer
 from customers.permissions import (
+    can_add_contact,
     can_add_customer_event,
     can_ask_for_grants,
     can_assign_owner,
@@ -199,7 +200,9 @@ def _detail_context(request: HttpRequest, customer: Masked) -> dict:
         "customer": customer,
         "contacts": contacts,
         "events": selectors.customer_event_list(customer=record)[:200],
-        "event_form": CustomerEventForm(initial={"occurred_on": timezone.localdate()}),
+        "event_form": CustomerEventForm(
+            initial={"occurred_on": timezone.localdate().isoformat()}
+        ),
         "grants": selectors.grant_list_for_customer(user=user, customer=record)[:50],
         "pending_grant": selectors.grant_pending_for(user=user, customer=record),
         "live_grant": selectors.grant_live_for(user=user, customer=record)
@@ -208,6 +211,7 @@ def _detail_context(request: HttpRequest, customer: Masked) -> dict:
         "grant_form": GrantRequestForm(),
         "reason_form": ReasonForm(initial={"version": record.version}),
         "can_change": can_change_customer(user, record),
+        "can_add_contact": can_add_contact(user, record),
         "can_add_event": can_add_customer_event(user, record),
         "can_flag": can_flag_problem(user),
         "can_delete": can_delete_customer(user),
@@ -454,7 +458,11 @@ def contact_form_view(
     request: HttpRequest, pk: int, contact_pk: int | None = None
 ) -> HttpResponse:
     record = _customer(request, pk)
-    _require(can_change_customer(request.user, record))
+    _require(
+        can_change_customer(request.user, record)
+        if contact_pk
+        else can_add_contact(request.user, record)
+    )
     basis = selectors.customer_basis(user=request.user, customer=record)
     contact = (
         selectors.contact_get_visible(user=request.user, customer=record, pk=contact_pk)
@@ -540,7 +548,9 @@ def customer_event_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            form = CustomerEventForm(initial={"occurred_on": timezone.localdate()})
+            form = CustomerEventForm(
+                initial={"occurred_on": timezone.localdate().isoformat()}
+            )
     context = {
         "customer": record,
         "events": selectors.customer_event_list(customer=record)[:200],

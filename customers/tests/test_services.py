@@ -459,3 +459,17 @@ def test_a_grant_reads_but_does_not_write_credit(users, archive):
     services.contact_update(
         actor=users["agent2"], contact=contact, version=1, interests="钓鱼"
     )
+
+
+def test_any_department_may_add_a_contact_but_only_service_changes_one(users, archive):
+    contact = services.contact_create(
+        actor=users["warehouse"], customer=archive["customer"], name="赵六"
+    )
+    with pytest.raises(PermissionDenied):
+        services.contact_update(
+            actor=users["warehouse"], contact=contact, version=1, title="经理"
+        )
+    with pytest.raises(PermissionDenied):
+        services.contact_create(
+            actor=users["auditor"], customer=archive["customer"], name="钱七"
+        )

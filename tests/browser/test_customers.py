@@ -115,3 +115,36 @@ def test_a_grant_reveals_the_archive_and_every_view_is_audited(
     assert rows.filter(actor_username="manager", event="grant.approve").exists()
     reveal = rows.filter(actor_username="agent2", event="customer.reveal").first()
     assert reveal.data["basis"] == "grant"
+
+
+def test_an_agent_registers_a_customer_records_an_event_and_prints_the_card(
+    page: Page, live_server, demo_accounts
+):
+    base = live_server.url
+    login(page, base, "agent")
+    page.get_by_test_id("sidebar").get_by_text("客户档案", exact=True).click()
+    page.get_by_test_id("customer-create").click()
+    page.get_by_label("名称").fill("苏州远航精密机械有限公司")
+    page.get_by_label("统一社会信用代码").fill("91350100M000100Y44")
+    page.get_by_test_id("save").click()
+    expect(page.locator('[data-field-error="credit_code"]')).to_contain_text("校验位")
+    page.get_by_label("统一社会信用代码").fill("91350100M000100Y43")
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("customer-title")).to_contain_text("苏州远航精密机械")
+    expect(page.get_by_test_id("owner")).to_have_text("李思琪")
+
+    # Page two of the card: an event appended in place (htmx), newest first.
+    page.get_by_test_id("tab-events").click()
+    form = page.get_by_test_id("event-form")
+    form.get_by_label("类别").select_option("branch")
+    form.get_by_label("事项").fill("无锡分公司成立")
+    page.get_by_test_id("event-submit").click()
+    expect(page.get_by_test_id("timeline")).to_contain_text("无锡分公司成立")
+
+    # The owner sees the credit fields; the A4 card has both pages.
+    expect(page.get_by_test_id("credit-rating")).not_to_contain_text("保密")
+    page.get_by_test_id("print-card").click()
+    expect(page.get_by_text("第一页 · 基本资料")).to_be_visible()
+    expect(page.get_by_test_id("print-events")).to_contain_text("无锡分公司成立")
+    page.emulate_media(media="print")
+    expect(page.locator("[data-print]")).to_be_hidden()
