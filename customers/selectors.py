@@ -243,11 +243,6 @@ def grant_live_for(*, user: Any, customer: Customer) -> AccessGrant | None:
     )
 
 
-def grant_pending_count() -> int:
-    """Pending requests (the queue is small: an index on status serves it)."""
-    return AccessGrant.objects.filter(status=AccessGrant.Status.PENDING).count()
-
-
 # --- the archive's access trail (for auditors) -------------------------------------
 
 
@@ -258,18 +253,6 @@ def customer_access_trail(*, customer: Customer, limit: int = 30) -> list[AuditE
             object_type=Customer._meta.label_lower, object_id=str(customer.pk)
         ).order_by("-occurred_at", "-id")[:limit]
     )
-
-
-def customers_for_export(
-    queryset: QuerySet[Customer],
-) -> tuple[Iterable[Customer], QuerySet[Contact]]:
-    """The rows of an export: customers in order, and their live contacts."""
-    contacts = (
-        Contact.objects.filter(customer__in=queryset.values("pk"))
-        .select_related("customer")
-        .order_by("customer_id", "id")
-    )
-    return queryset.iterator(chunk_size=2000), contacts
 
 
 def customer_filters_clean(

@@ -281,6 +281,16 @@ def _referrer(request: HttpRequest, form) -> Customer | None:
     return found
 
 
+def _referrer_shown(request: HttpRequest, form) -> Customer | None:
+    """The referrer the form currently holds (posted or initial), for its label."""
+    value = form["referred_by"].value()
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return Customer.objects.filter(customer_visibility_q(request.user), pk=pk).first()
+
+
 @require_http_methods(["GET", "POST"])
 def customer_create_view(request: HttpRequest) -> HttpResponse:
     _readers_only(request)
@@ -312,7 +322,9 @@ def customer_create_view(request: HttpRequest) -> HttpResponse:
             )
             return redirect(customer)
     return render(
-        request, "customers/customer_form.html", {"form": form, "creating": True}
+        request,
+        "customers/customer_form.html",
+        {"form": form, "creating": True, "referrer": _referrer_shown(request, form)},
     )
 
 
@@ -348,7 +360,11 @@ def customer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "customers/customer_form.html",
-        {"form": form, "customer": record, "referrer": record.referred_by},
+        {
+            "form": form,
+            "customer": record,
+            "referrer": _referrer_shown(request, form),
+        },
     )
 
 

@@ -121,17 +121,25 @@ def test_an_agent_registers_a_customer_records_an_event_and_prints_the_card(
     page: Page, live_server, demo_accounts
 ):
     base = live_server.url
+    referrer = services.customer_create(
+        actor=demo_accounts["agent"], name="杭州海纳电器有限公司"
+    )
     login(page, base, "agent")
     page.get_by_test_id("sidebar").get_by_text("客户档案", exact=True).click()
     page.get_by_test_id("customer-create").click()
     page.get_by_label("名称").fill("苏州远航精密机械有限公司")
+    page.get_by_placeholder("输入名称任意两个字或拼音首字母查找").fill("hzhn")
+    page.locator("[data-pick-results]").get_by_text("杭州海纳电器有限公司").click()
+    expect(page.locator("[data-pick-label]")).to_have_text("杭州海纳电器有限公司")
     page.get_by_label("统一社会信用代码").fill("91350100M000100Y44")
     page.get_by_test_id("save").click()
     expect(page.locator('[data-field-error="credit_code"]')).to_contain_text("校验位")
+    expect(page.locator("[data-pick-label]")).to_have_text("杭州海纳电器有限公司")
     page.get_by_label("统一社会信用代码").fill("91350100M000100Y43")
     page.get_by_test_id("save").click()
     expect(page.get_by_test_id("customer-title")).to_contain_text("苏州远航精密机械")
     expect(page.get_by_test_id("owner")).to_have_text("李思琪")
+    expect(page.get_by_test_id("basics")).to_contain_text(referrer.name)
 
     # Page two of the card: an event appended in place (htmx), newest first.
     page.get_by_test_id("tab-events").click()
