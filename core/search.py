@@ -57,6 +57,7 @@ _CJK = (
     "\U00020000-\U0003134f"
 )
 _RUNS = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 PREFIX_MAX = 24  # Latin words and digits match by prefixes up to this length
 TAIL_MIN_RUN = 7  # digit runs this long (phones) also match by their tails
 TAIL_MIN = 4  # ... of at least this many digits (the last four of a phone)
@@ -65,8 +66,9 @@ NEWEST_WINDOW = 5000  # ids searched first, newest first (see SearchIndex.page)
 
 
 def normalize(text: str) -> str:
-    """Full-width to half-width, compatibility forms folded, case folded."""
-    return unicodedata.normalize("NFKC", text or "").casefold()
+    """Full-width to half-width, compatibility forms folded, case folded, control
+    characters turned into spaces."""
+    return _CONTROL.sub(" ", unicodedata.normalize("NFKC", text or "").casefold())
 
 
 def _bigrams(run: str) -> list[str]:

@@ -182,6 +182,8 @@ def owner_choices() -> QuerySet[User]:
 
 
 def user_by_username(username: str) -> User | None:
+    if "\x00" in username:  # PostgreSQL text cannot hold it: no such user
+        return None
     return User.objects.filter(username=username).first()
 
 

@@ -73,6 +73,12 @@ def text_clean(
         raise DomainError(
             _("请填写%(label)s。") % {"label": label}, field=field, code="required"
         )
+    if "\x00" in text:
+        raise DomainError(
+            _("%(label)s含有无效的空字符。") % {"label": label},
+            field=field,
+            code="null_character",
+        )
     if len(text) > max_length:
         raise DomainError(
             _("%(label)s不能超过 %(max)s 个字符。")

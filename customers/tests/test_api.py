@@ -450,3 +450,19 @@ def test_services_refuse_what_the_api_refuses(users, archive):
         services.customer_flag_problem(
             actor=users["agent2"], customer=archive["customer"], reason="x"
         )
+
+
+def test_a_null_character_is_refused_not_a_server_error(api):
+    response = api("post", "/customers", body={"name": "甲\x00乙"})
+    assert response.status_code == 422
+    assert response.json_body["errors"][0]["field"] == "name"
+    assert api("get", "/customers?q=%E6%81%92%E9%80%9A%00a").status_code == 200
+
+
+def test_huge_ids_are_not_found(api):
+    big = 10**20
+    assert api("get", f"/customers/{big}").status_code == 404
+    assert api("get", f"/grants?customer={big}").status_code == 404
+    assert api("get", "/customers?owner=a%00b").status_code == 422
+    response = api("post", "/customers", body={"name": "甲", "referred_by": big})
+    assert response.status_code == 422
