@@ -332,6 +332,14 @@ def customer_create_view(request: HttpRequest) -> HttpResponse:
 def customer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     record = _customer(request, pk)
     _require(can_change_customer(request.user, record))
+    if request.method == "GET":  # the form shows the archive: a view
+        services.customer_view_record(
+            viewer=request.user,
+            customer=record,
+            basis=selectors.customer_basis(user=request.user, customer=record),
+            channel="edit",
+            request=request,
+        )
     initial = {
         name: getattr(record, name)
         for name in CUSTOMER_FIELDS - {"owner", "referred_by"}
@@ -486,6 +494,14 @@ def contact_form_view(
         else None
     )
     initial = {}
+    if contact is not None and request.method == "GET":
+        services.customer_view_record(
+            viewer=request.user,
+            customer=record,
+            basis=basis,
+            channel="contact_edit",
+            request=request,
+        )
     if contact is not None:
         initial = {
             name: getattr(contact, name)

@@ -442,3 +442,14 @@ def test_the_auditor_sees_the_access_trail_of_an_archive(client, users, archive)
     html = _detail(client, users, "auditor", pk)
     assert 'data-testid="trail-table"' in html and "customer.view" in html
     assert 'data-testid="trail-table"' not in _detail(client, users, "manager", pk)
+
+
+def test_the_edit_forms_count_as_views_of_the_archive(client, users, archive):
+    pk, contact = archive["customer"].pk, archive["contact"]
+    client.force_login(users["agent"])
+    _html(client.get(f"/customers/{pk}/edit/"))
+    _html(client.get(f"/customers/{pk}/contacts/{contact.pk}/edit/"))
+    channels = AuditEvent.objects.filter(
+        event="customer.reveal", actor=users["agent"], object_id=str(pk)
+    ).values_list("data__channel", flat=True)
+    assert sorted(channels) == ["contact_edit", "edit"]
