@@ -133,3 +133,35 @@ def get_visible_or_404(
         if hidden is not None:
             audit_access_denied(request, status=404, obj=hidden)
         raise Http404 from None
+
+
+def audit_record_many(
+    *,
+    event: str,
+    objects: list[models.Model],
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    data: dict | None = None,
+) -> list[AuditEvent]:
+    """One row per object in a single INSERT (e.g. a list that revealed many
+    records), so that the cost of auditing does not grow with the page."""
+    if actor is None and request is not None:
+        user = getattr(request, "user", None)
+        actor = user if user is not None and user.is_authenticated else None
+    username = actor.get_username()[:150] if actor is not None else ""
+    ip = client_ip(request)
+    return AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                event=event,
+                actor=actor,
+                actor_username=username,
+                ip=ip,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:200],
+                data=data or {},
+            )
+            for obj in objects
+        ]
+    )

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from accounts.permissions import primary_role
 from home.navigation import SYSTEM, WORK, modules_visible_to
+from home.search import search_available
 from notify.selectors import BELL_CAP, notification_unread_count
 
 
@@ -30,4 +31,5 @@ def shell(request: HttpRequest) -> dict:
         "bell_unread": unread,
         "bell_overflow": unread > BELL_CAP,
         "primary_role": role,
+        "header_search": search_available(user),
     }

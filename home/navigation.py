@@ -21,6 +21,7 @@ from accounts.permissions import (
     has_role,
 )
 from accounts.roles import BUSINESS_ROLES, Role
+from customers.permissions import can_view_customers
 from notify.permissions import can_view_delivery_log
 
 
@@ -120,11 +121,12 @@ MODULES: list[Module] = [
         _("客户档案"),
         "building-store",
         WORK,
-        _business_or_auditor,
-        None,
+        can_view_customers,
+        "customers:customer_list",
         _(
             "客户资料卡、联系人、重要事项、合作记录、A/B/C 分级与信用；保密字段按授权查看。"
         ),
+        match="customers:",
     ),
     Module(
         "care",

@@ -7,4 +7,5 @@ app_name = "home"
 urlpatterns = [
     path("", views.home_view, name="home"),
     path("m/<slug:key>/", views.module_view, name="module"),
+    path("search/", views.search_view, name="search"),
 ]

@@ -9,8 +9,10 @@ from django.views.decorators.http import require_GET
 
 from accounts.permissions import primary_role
 from accounts.roles import BUSINESS_ROLES, ROLE_DESCRIPTIONS, Role
+from core.errors import DomainError
 from home import selectors
 from home.navigation import MODULES_BY_KEY, WORK, modules_visible_to
+from home.search import search_all, search_available
 from sla.selectors import calendar_assumed_years
 
 
@@ -53,3 +55,23 @@ def module_view(request: HttpRequest, key: str) -> HttpResponse:
     if not module.visible(request.user):
         raise PermissionDenied
     return render(request, "home/module_pending.html", {"module": module})
+
+
+@require_GET
+def search_view(request: HttpRequest) -> HttpResponse:
+    """The header's search: a drop-down of hits (htmx) or a page of them."""
+    if not search_available(request.user):
+        raise PermissionDenied
+    q = request.GET.get("q", "").strip()
+    sections, error = [], ""
+    if q:
+        try:
+            sections = search_all(
+                user=request.user, q=q, limit=8 if request.htmx else 25
+            )
+        except DomainError as exc:
+            error = exc.message
+    context = {"q": q, "sections": sections, "error": error}
+    if request.htmx:
+        return render(request, "home/partials/_search_menu.html", context)
+    return render(request, "home/search.html", context)

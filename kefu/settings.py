@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accounts",
     "notify",
     "sla",
+    "customers",
     "api",
     "home",
     "security",
@@ -237,6 +238,7 @@ KEFU_AUDIT_GUARD_LIFT_ON_FLUSH = False
 # One demo step per app, in dependency order (manage.py kefu_demo).
 KEFU_DEMO_STEPS = [
     "accounts.demo.build",
+    "customers.demo.build",
 ]
 
 LOGGING = {

@@ -97,7 +97,10 @@ def test_every_source_string_has_an_english_translation():
     untranslated = sorted(
         m
         for m in needed
-        if not (catalogue[m].msgstr or all(catalogue[m].msgstr_plural.values()))
+        if not (
+            catalogue[m].msgstr
+            or (catalogue[m].msgstr_plural and all(catalogue[m].msgstr_plural.values()))
+        )
     )
     assert not untranslated, f"untranslated in locale/en: {untranslated}"
 

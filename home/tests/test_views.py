@@ -132,7 +132,7 @@ def test_a_module_not_built_says_so_honestly(client, demo_accounts):
     [
         ("secadmin", "tickets"),
         ("agent", "staff"),
-        ("admin", "customers"),
+        ("admin", "care"),
         ("agent", "reports"),
     ],
 )

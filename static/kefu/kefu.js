@@ -33,4 +33,16 @@
       }
     }
   });
+
+  // The header search's drop-down closes on Escape or a click elsewhere.
+  function closeSearch(target) {
+    var menu = document.getElementById("header-search-menu");
+    if (menu && !(target && target.closest && target.closest("[data-header-search]"))) {
+      menu.innerHTML = "";
+    }
+  }
+  document.addEventListener("click", function (event) { closeSearch(event.target); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeSearch(null); }
+  });
 })();

@@ -1,0 +1,374 @@
+"""Chinese search: any substring of two or more characters, on SQLite and PostgreSQL.
+
+Word segmentation alone cannot find 为技 in 华为技术, so each indexed object gets a
+document of overlapping character bigrams (华为 为技 技术) plus its Latin words and
+digit runs. Latin words and digits are indexed with their prefixes (hwjs finds the
+initials hwjsyxgs) and long digit runs also with their tails (5678 finds the phone
+13812345678). A query is the AND of its tokens, then re-checked exactly against the
+document's normalised text, so a hit always contains what was typed.
+
+Storage, one table per index (a concrete ``SearchDocument`` whose primary key is
+the indexed object):
+- SQLite: a contentless FTS5 table (``unicode61``, ``detail=none``) over the token
+  text, kept in step with the document table by triggers (FTS5's ``'delete'``
+  command with the old tokens on update and delete), so bulk loads, deletes and
+  flushes cannot leave it behind.
+- PostgreSQL: a ``text[]`` of sorted distinct tokens with a GIN index and raised
+  statistics (rare tokens are otherwise over-estimated and the planner walks the
+  primary key backwards). Django opens PostgreSQL connections with psycopg's
+  ``prepare_threshold=None`` and binds parameters client-side, so every search is
+  planned with its own values (no generic plans).
+
+Another app registers its index in a few lines::
+
+    class TicketSearchDocument(SearchDocument):
+        object = models.OneToOneField(Ticket, primary_key=True,
+                                      on_delete=models.CASCADE, related_name="+")
+
+    ticket_index = SearchIndex(TicketSearchDocument,
+                               parts=lambda t: [t.number, t.subject, t.description])
+
+and adds ``SearchIndexSetup("tickets_ticketsearchdocument")`` to the migration that
+creates the document table. Its services call ``ticket_index.refresh([...])`` on
+every change; its selectors call ``ticket_index.page(queryset, q, cursor=…,
+limit=…)`` (newest first, at most three queries whatever the term).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.db.migrations.operations.base import Operation
+from django.db.models import Max
+from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from core.pagination import Page, cursor_decode, cursor_encode, limit_validate
+
+# Han (with extensions and compatibility ideographs), kana and hangul: scripts
+# written without spaces, indexed by character bigrams.
+_CJK = (
+    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+    "\U00020000-\U0003134f"
+)
+_RUNS = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+PREFIX_MAX = 24  # Latin words and digits match by prefixes up to this length
+TAIL_MIN_RUN = 7  # digit runs this long (phones) also match by their tails
+TAIL_MIN = 4  # ... of at least this many digits (the last four of a phone)
+QUERY_MAX_LENGTH = 100
+NEWEST_WINDOW = 5000  # ids searched first, newest first (see SearchIndex.page)
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width, compatibility forms folded, case folded, control
+    characters turned into spaces."""
+    return _CONTROL.sub(" ", unicodedata.normalize("NFKC", text or "").casefold())
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def document_tokens(text: str) -> set[str]:
+    """The tokens under which a normalised text is found (a lone character or
+    letter is not indexed: queries need two)."""
+    tokens: set[str] = set()
+    for match in _RUNS.finditer(text):
+        run = match.group()
+        if match.lastgroup == "cjk":
+            tokens.update(_bigrams(run))
+            continue
+        tokens.update(run[:n] for n in range(2, min(len(run), PREFIX_MAX) + 1))
+        if run.isdigit() and len(run) >= TAIL_MIN_RUN:
+            tokens.update(run[-n:] for n in range(TAIL_MIN, len(run)))
+    return tokens
+
+
+def query_terms(q: str) -> list[str]:
+    """The terms of a query (split at spaces), normalised; each must be found."""
+    return [term for term in normalize(q).split() if term]
+
+
+def _term_tokens(term: str) -> list[str]:
+    tokens = []
+    for match in _RUNS.finditer(term):
+        run = match.group()
+        if match.lastgroup == "cjk":
+            # A lone character may sit inside a longer run in the document, where
+            # only bigrams are indexed: the exact re-check covers it.
+            tokens.extend(_bigrams(run))
+        elif len(run) > 1:
+            tokens.append(run[:PREFIX_MAX])
+    return tokens
+
+
+def query_parse(q: str) -> tuple[list[str], list[str]]:
+    """(terms, tokens) of a query, or a DomainError on field ``q`` for one that the
+    index cannot answer (too short or too long)."""
+    if len(q or "") > QUERY_MAX_LENGTH:
+        raise DomainError(
+            _("搜索词不能超过 %(max)s 个字符。") % {"max": QUERY_MAX_LENGTH},
+            field="q",
+            code="too_long",
+        )
+    terms = query_terms(q)
+    tokens = sorted({t for term in terms for t in _term_tokens(term)})
+    if not tokens:
+        raise DomainError(
+            _("请至少输入两个连续的汉字、字母或数字。"), field="q", code="too_short"
+        )
+    return terms, tokens
+
+
+class TokenListField(models.Field):
+    """Sorted distinct tokens: ``text[]`` on PostgreSQL (GIN-indexed), a
+    space-separated ``text`` on SQLite (fed to FTS5 by triggers)."""
+
+    description = "A list of search tokens"
+
+    def db_type(self, connection) -> str:
+        return "text[]" if connection.vendor == "postgresql" else "text"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        value = sorted(set(value))
+        return value if connection.vendor == "postgresql" else " ".join(value)
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or isinstance(value, list):
+            return value
+        return value.split()
+
+    def to_python(self, value):
+        if value is None or isinstance(value, list):
+            return value
+        return str(value).split()
+
+
+class SearchDocument(models.Model):
+    """One indexed object: its normalised text (for the exact re-check) and its
+    tokens. A concrete subclass adds ``object = OneToOneField(..., primary_key=True)``."""
+
+    text = models.TextField(default="")
+    tokens = TokenListField(default=list)
+
+    class Meta:
+        abstract = True
+
+
+class SearchIndexSetup(Operation):
+    """Migration operation creating the database side of one index: on SQLite the
+    FTS5 table and its triggers, on PostgreSQL the GIN index and statistics."""
+
+    reversible = True
+    reduces_to_sql = False
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.table], {})
+
+    def state_forwards(self, app_label, state) -> None:
+        pass
+
+    def _statements(self, vendor: str) -> tuple[list[str], list[str]]:
+        t = self.table
+        if vendor == "sqlite":
+            fts = f"{t}_fts"
+            return (
+                [
+                    f"CREATE VIRTUAL TABLE {fts} USING fts5(tokens, content='', "
+                    "columnsize=0, detail=none, tokenize='unicode61')",
+                    f"CREATE TRIGGER {t}_ai AFTER INSERT ON {t} BEGIN "
+                    f"INSERT INTO {fts}(rowid, tokens) VALUES (new.object_id, new.tokens); "
+                    "END",
+                    f"CREATE TRIGGER {t}_ad AFTER DELETE ON {t} BEGIN "
+                    f"INSERT INTO {fts}({fts}, rowid, tokens) "
+                    "VALUES ('delete', old.object_id, old.tokens); END",
+                    f"CREATE TRIGGER {t}_au AFTER UPDATE OF tokens ON {t} BEGIN "
+                    f"INSERT INTO {fts}({fts}, rowid, tokens) "
+                    "VALUES ('delete', old.object_id, old.tokens); "
+                    f"INSERT INTO {fts}(rowid, tokens) VALUES (new.object_id, new.tokens); "
+                    "END",
+                ],
+                [
+                    f"DROP TRIGGER IF EXISTS {t}_au",
+                    f"DROP TRIGGER IF EXISTS {t}_ad",
+                    f"DROP TRIGGER IF EXISTS {t}_ai",
+                    f"DROP TABLE IF EXISTS {fts}",
+                ],
+            )
+        if vendor == "postgresql":
+            return (
+                [
+                    f"CREATE INDEX {t}_tokens_gin ON {t} USING gin (tokens)",
+                    f"ALTER TABLE {t} ALTER COLUMN tokens SET STATISTICS 10000",
+                ],
+                [f"DROP INDEX IF EXISTS {t}_tokens_gin"],
+            )
+        raise NotImplementedError(f"Chinese search does not support {vendor}")
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in self._statements(schema_editor.connection.vendor)[0]:
+            schema_editor.execute(sql)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in self._statements(schema_editor.connection.vendor)[1]:
+            schema_editor.execute(sql)
+
+    def describe(self) -> str:
+        return f"Set up the Chinese search index on {self.table}"
+
+
+class SearchIndex:
+    """One searchable kind of object: how its document is built, kept and queried.
+
+    ``parts(obj)`` returns the texts under which ``obj`` is found (never private
+    fields: a search must not reveal what a viewer may not read)."""
+
+    def __init__(
+        self,
+        document_model: type[SearchDocument],
+        *,
+        parts: Callable[[Any], Iterable[str | None]],
+    ) -> None:
+        self.document_model = document_model
+        self.parts = parts
+
+    @property
+    def table(self) -> str:
+        return self.document_model._meta.db_table
+
+    def document(self, obj: Any) -> tuple[str, list[str]]:
+        """(normalised text, sorted tokens) of one object."""
+        lines = [normalize(p).strip() for p in self.parts(obj) if p]
+        text = "\n".join(line for line in lines if line)
+        return text, sorted(document_tokens(text))
+
+    def refresh(self, objects: Iterable[Any]) -> None:
+        """Write the documents of these objects (call on every change)."""
+        for obj in objects:
+            text, tokens = self.document(obj)
+            self.document_model.objects.update_or_create(
+                object_id=obj.pk, defaults={"text": text, "tokens": tokens}
+            )
+
+    def remove(self, ids: Iterable[int]) -> None:
+        """Take objects out of the index (soft-deleted ones are not found)."""
+        self.document_model.objects.filter(object_id__in=list(ids)).delete()
+
+    def rebuild(self, objects: Iterable[Any], *, batch_size: int = 1000) -> int:
+        """Replace the whole index with the documents of ``objects``."""
+        self.document_model.objects.all().delete()
+        batch, count = [], 0
+        for obj in objects:
+            text, tokens = self.document(obj)
+            batch.append(
+                self.document_model(object_id=obj.pk, text=text, tokens=tokens)
+            )
+            if len(batch) >= batch_size:
+                self.document_model.objects.bulk_create(batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            self.document_model.objects.bulk_create(batch)
+            count += len(batch)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {self.table}")
+        return count
+
+    def _matching_sql(
+        self,
+        terms: Sequence[str],
+        tokens: Sequence[str],
+        *,
+        above: int | None = None,
+        at_most: int | None = None,
+    ) -> RawSQL:
+        """Ids of the documents holding every token and every term, optionally
+        within the id range (above, at_most]."""
+        t = self.table
+        if connection.vendor == "sqlite":
+            fts = f"{t}_fts"
+            inner = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"
+            params: list[Any] = [" ".join(f'"{token}"' for token in tokens)]
+            if above is not None:
+                inner += " AND rowid > %s"
+                params.append(above)
+            if at_most is not None:
+                inner += " AND rowid <= %s"
+                params.append(at_most)
+            sql = f"SELECT d.object_id FROM {t} d WHERE d.object_id IN ({inner})"
+            check = " AND instr(d.text, %s) > 0"
+        else:
+            sql = f"SELECT d.object_id FROM {t} d WHERE d.tokens @> %s::text[]"
+            params = [list(tokens)]
+            if above is not None:
+                sql += " AND d.object_id > %s"
+                params.append(above)
+            if at_most is not None:
+                sql += " AND d.object_id <= %s"
+                params.append(at_most)
+            check = " AND strpos(d.text, %s) > 0"
+        for term in terms:
+            sql += check
+            params.append(term)
+        return RawSQL(sql, params)
+
+    def filter(self, queryset: models.QuerySet, q: str) -> models.QuerySet:
+        """``queryset`` narrowed to the objects whose document contains every term
+        of ``q`` (the AND of the query's tokens through the index, re-checked).
+        Fine for counting a few or ordering a small result; lists use ``page``."""
+        terms, tokens = query_parse(q)
+        return queryset.filter(pk__in=self._matching_sql(terms, tokens))
+
+    def page(
+        self,
+        queryset: models.QuerySet,
+        q: str,
+        *,
+        cursor: str | None,
+        limit: int | None,
+        window: int = NEWEST_WINDOW,
+    ) -> Page:
+        """One page of the objects of ``queryset`` matching ``q``, newest first
+        (by id), with an opaque cursor.
+
+        Whatever the term, the cost stays small: the newest ``window`` ids are
+        searched first, which fills the page at once for a term found almost
+        everywhere (公司); only when that is not enough is the rest searched,
+        which is cheap exactly when the term is rare. At most three queries."""
+        limit = limit_validate(limit)
+        terms, tokens = query_parse(q)
+        top = cursor_decode(cursor, 1)[0] - 1 if cursor else None
+        if top is None:
+            top = self.document_model.objects.aggregate(top=Max("object_id"))["top"]
+            if top is None:
+                return Page(items=[], next_cursor=None)
+        queryset = queryset.order_by("-pk")
+        floor = top - window
+        rows = list(
+            queryset.filter(
+                pk__in=self._matching_sql(terms, tokens, above=floor, at_most=top)
+            )[: limit + 1]
+        )
+        if len(rows) <= limit and floor > 0:
+            rows += list(
+                queryset.filter(
+                    pk__in=self._matching_sql(terms, tokens, at_most=floor)
+                )[: limit + 1 - len(rows)]
+            )
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            next_cursor = cursor_encode([rows[-1].pk])
+        return Page(items=rows, next_cursor=next_cursor)

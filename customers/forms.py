@@ -1,0 +1,321 @@
+"""HTML input shapes of the archive's pages. The rules live in services: a form
+only turns text into values."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import AccessGrant, Contact, Customer, CustomerEvent
+from customers.selectors import ORDERINGS, owner_choices
+
+PROVINCES = [
+    "北京市",
+    "天津市",
+    "河北省",
+    "山西省",
+    "内蒙古自治区",
+    "辽宁省",
+    "吉林省",
+    "黑龙江省",
+    "上海市",
+    "江苏省",
+    "浙江省",
+    "安徽省",
+    "福建省",
+    "江西省",
+    "山东省",
+    "河南省",
+    "湖北省",
+    "湖南省",
+    "广东省",
+    "广西壮族自治区",
+    "海南省",
+    "重庆市",
+    "四川省",
+    "贵州省",
+    "云南省",
+    "西藏自治区",
+    "陕西省",
+    "甘肃省",
+    "青海省",
+    "宁夏回族自治区",
+    "新疆维吾尔自治区",
+    "香港特别行政区",
+    "澳门特别行政区",
+    "台湾省",
+]
+
+
+def _blank(label, choices) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    tier = forms.ChoiceField(
+        label=_("分级"),
+        required=False,
+        choices=_blank(_("全部分级"), Customer.Tier.choices),
+    )
+    kind = forms.ChoiceField(
+        label=_("类型"),
+        required=False,
+        choices=_blank(_("全部类型"), Customer.Kind.choices),
+    )
+    ownership = forms.ChoiceField(
+        label=_("所有制"),
+        required=False,
+        choices=_blank(_("全部所有制"), Customer.Ownership.choices),
+    )
+    province = forms.ChoiceField(
+        label=_("省份"),
+        required=False,
+        choices=_blank(_("全部省份"), [(p, p) for p in PROVINCES]),
+    )
+    owner = forms.ChoiceField(label=_("客户经理"), required=False)
+    problem = forms.BooleanField(label=_("只看问题客户"), required=False)
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[
+            ("recent", _("最近更新")),
+            ("created", _("最近登记")),
+            ("name", _("名称（拼音）")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [
+            ("", _("全部客户经理")),
+            ("me", _("我负责的客户")),
+            *[(u.username, u.name) for u in owner_choices()],
+        ]
+
+    def sort_key(self) -> str:
+        sort = self.cleaned_data.get("sort") if self.is_valid() else ""
+        return sort if sort in ORDERINGS else "recent"
+
+
+class CustomerForm(forms.Form):
+    """Create or edit a customer. Fields the user may not set are removed by the
+    view (owner without the right to assign, credit without owner or manager)."""
+
+    kind = forms.ChoiceField(label=_("类型"), choices=Customer.Kind.choices)
+    name = forms.CharField(label=_("名称"), max_length=200)
+    credit_code = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=64,
+        required=False,
+        help_text=_("18 位，系统会核对校验位；个人客户不填。"),
+    )
+    ownership = forms.ChoiceField(
+        label=_("所有制"),
+        required=False,
+        choices=_blank("—", Customer.Ownership.choices),
+    )
+    industry = forms.CharField(label=_("行业"), max_length=64, required=False)
+    province = forms.ChoiceField(
+        label=_("省份"),
+        required=False,
+        choices=_blank("—", [(p, p) for p in PROVINCES]),
+    )
+    city = forms.CharField(label=_("城市"), max_length=32, required=False)
+    size = forms.ChoiceField(
+        label=_("规模"), required=False, choices=_blank("—", Customer.Size.choices)
+    )
+    source = forms.ChoiceField(
+        label=_("信息来源"),
+        required=False,
+        choices=_blank("—", Customer.Source.choices),
+    )
+    phone = forms.CharField(label=_("电话"), max_length=32, required=False)
+    email = forms.CharField(label=_("邮箱"), max_length=254, required=False)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    tier = forms.ChoiceField(label=_("客户分级"), choices=Customer.Tier.choices)
+    owner = forms.ModelChoiceField(
+        label=_("客户经理"), queryset=owner_choices(), required=False
+    )
+    referred_by = forms.IntegerField(
+        label=_("推荐客户"), required=False, widget=forms.HiddenInput
+    )
+    credit_rating = forms.ChoiceField(
+        label=_("信用评级"),
+        required=False,
+        choices=_blank("—", Customer.CreditRating.choices),
+    )
+    credit_limit = forms.DecimalField(
+        label=_("信用额度（元）"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+    )
+    background = forms.CharField(
+        label=_("背景资料"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea,
+        help_text=_("公司背景、经营范围、主要业务等（个人客户可写基本情况）。"),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, may_assign_owner: bool, may_write_credit: bool, **kw):
+        super().__init__(*args, **kw)
+        self.fields["owner"].queryset = owner_choices()
+        province = self.initial.get("province")
+        if province and province not in PROVINCES:  # entered through the API
+            self.fields["province"].choices = [
+                *self.fields["province"].choices,
+                (province, province),
+            ]
+        if not may_assign_owner:
+            del self.fields["owner"]
+        if not may_write_credit:
+            del self.fields["credit_rating"]
+            del self.fields["credit_limit"]
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=64)
+    title = forms.CharField(label=_("职务"), max_length=64, required=False)
+    decision_role = forms.ChoiceField(
+        label=_("决策角色"),
+        required=False,
+        choices=_blank("—", Contact.DecisionRole.choices),
+    )
+    mobile = forms.CharField(label=_("手机"), max_length=32, required=False)
+    phone = forms.CharField(label=_("座机"), max_length=32, required=False)
+    email = forms.CharField(label=_("邮箱"), max_length=254, required=False)
+    is_primary = forms.BooleanField(label=_("主要联系人"), required=False)
+    birthday_calendar = forms.ChoiceField(
+        label=_("生日历法"),
+        required=False,
+        choices=Contact.Calendar.choices,
+        initial=Contact.Calendar.SOLAR,
+    )
+    birthday_year = forms.IntegerField(
+        label=_("出生年份"), required=False, min_value=1, max_value=9999
+    )
+    birthday_month = forms.IntegerField(
+        label=_("生日月"), required=False, min_value=1, max_value=99
+    )
+    birthday_day = forms.IntegerField(
+        label=_("生日日"), required=False, min_value=1, max_value=99
+    )
+    birthday_leap_month = forms.BooleanField(label=_("闰月（农历）"), required=False)
+    family = forms.CharField(
+        label=_("家庭情况"), required=False, max_length=2000, widget=forms.Textarea
+    )
+    interests = forms.CharField(
+        label=_("兴趣爱好"), required=False, max_length=2000, widget=forms.Textarea
+    )
+    personality = forms.CharField(
+        label=_("性格分析"), required=False, max_length=2000, widget=forms.Textarea
+    )
+    relationships = forms.CharField(
+        label=_("人际关系"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea,
+        help_text=_("在单位中的作用、交际圈、与本公司人员的关系等。"),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    PRIVATE = (
+        "birthday_calendar",
+        "birthday_year",
+        "birthday_month",
+        "birthday_day",
+        "birthday_leap_month",
+        "family",
+        "interests",
+        "personality",
+        "relationships",
+    )
+
+    def __init__(self, *args, private: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not private:
+            for name in self.PRIVATE:
+                del self.fields[name]
+
+    def service_values(self) -> dict:
+        """cleaned_data in the shape the services take (birthday as one value)."""
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        if "birthday_month" in data:
+            data["birthday"] = {
+                "calendar": data.pop("birthday_calendar"),
+                "year": data.pop("birthday_year"),
+                "month": data.pop("birthday_month"),
+                "day": data.pop("birthday_day"),
+                "leap_month": data.pop("birthday_leap_month"),
+            }
+        return data
+
+
+class CustomerEventForm(forms.Form):
+    occurred_on = forms.DateField(
+        label=_("日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(
+        label=_("类别"),
+        choices=CustomerEvent.Kind.choices,
+        initial=CustomerEvent.Kind.OTHER,
+    )
+    title = forms.CharField(label=_("事项"), max_length=120)
+    description = forms.CharField(
+        label=_("详细说明"), required=False, max_length=5000, widget=forms.Textarea
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=1000, widget=forms.Textarea)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class GrantRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("申请理由"),
+        max_length=1000,
+        widget=forms.Textarea,
+        help_text=_("说明为什么需要查看该客户的信用和联系人私人信息。"),
+    )
+
+
+GRANT_DURATIONS = [
+    (2, _("2 小时")),
+    (8, _("8 小时（当天）")),
+    (72, _("3 天")),
+    (168, _("7 天")),
+    (720, _("30 天")),
+]
+
+
+class GrantDecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("approve", _("批准")), ("refuse", _("拒绝")), ("revoke", _("收回"))]
+    )
+    hours = forms.TypedChoiceField(
+        label=_("授权时长"),
+        choices=GRANT_DURATIONS,
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    note = forms.CharField(label=_("审批意见"), max_length=1000, required=False)
+
+
+class GrantFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("pending", AccessGrant.Status.PENDING.label),
+            ("live", _("生效中")),
+            ("expired", _("已过期")),
+            ("refused", AccessGrant.Status.REFUSED.label),
+            ("revoked", AccessGrant.Status.REVOKED.label),
+        ],
+    )
