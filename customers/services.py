@@ -349,25 +349,10 @@ def customers_reveal_record(
         )
 
 
-def customer_access_denied_record(
-    *, viewer: User, request: HttpRequest | None, target: str
-) -> None:
-    """Log a refused attempt to read the archive."""
-    audit_record(
-        event="access.denied",
-        actor=viewer,
-        request=request,
-        result="denied",
-        data={"target": target, "path": request.path if request else ""},
-    )
-
-
 def customer_readers_only(*, viewer: User, request: HttpRequest | None) -> None:
-    """Refuse (and log) anyone who may not read customers at all."""
+    """Refuse anyone who may not read customers at all (the 403 is audited where it
+    is answered: the page handler and the API's error handler)."""
     if not can_view_customers(viewer):
-        customer_access_denied_record(
-            viewer=viewer, request=request, target="customers.customer"
-        )
         raise PermissionDenied
 
 
