@@ -36,6 +36,7 @@ class TicketCategory(TimeStampedModel):
 # Statuses after which nobody works on the ticket any more (the flag ``is_open``
 # mirrors this, enforced by a constraint, so that lists can use plain indexes).
 DONE_STATUSES = ("resolved", "closed", "archived")
+OPEN = Q(is_open=True)
 
 
 class Ticket(TimeStampedModel, VersionedModel):
@@ -120,6 +121,7 @@ class Ticket(TimeStampedModel, VersionedModel):
     customer = models.ForeignKey(
         "customers.Customer",
         verbose_name=_("客户"),
+        db_index=False,  # the composite indexes below lead with it
         on_delete=models.PROTECT,
         related_name="tickets",
     )
@@ -148,6 +150,7 @@ class Ticket(TimeStampedModel, VersionedModel):
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登记人"),
+        db_index=False,  # the composite indexes below lead with it
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -157,12 +160,14 @@ class Ticket(TimeStampedModel, VersionedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("负责人"),
+        db_index=False,  # the composite indexes below lead with it
         on_delete=models.PROTECT,
         related_name="owned_tickets",
     )
     department = models.ForeignKey(
         "accounts.Department",
         verbose_name=_("负责部门"),
+        db_index=False,  # the composite indexes below lead with it
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -205,10 +210,13 @@ class Ticket(TimeStampedModel, VersionedModel):
             ("serve_tickets", _("客服受理（本人登记的工单由本人负责）")),
             ("dispatch_tickets", _("分派和改派任何工单")),
         ]
+        # SQLite uses an index on a boolean only as the condition of a partial
+        # index (Django writes ``WHERE "is_open"``), so open lists have partial
+        # indexes; each default list is one index range, newest first.
         indexes = [
-            # The default lists, newest first, each served by one index range.
             models.Index(
-                fields=["owner", "is_open", "created_at", "id"],
+                fields=["owner", "created_at", "id"],
+                condition=OPEN,
                 name="ticket_owner_open",
             ),
             models.Index(
@@ -216,19 +224,20 @@ class Ticket(TimeStampedModel, VersionedModel):
                 name="ticket_owner_status",
             ),
             models.Index(
-                fields=["department", "is_open", "created_at", "id"],
+                fields=["department", "created_at", "id"],
+                condition=OPEN,
                 name="ticket_dept_open",
             ),
             models.Index(
                 fields=["department", "status", "created_at", "id"],
                 name="ticket_dept_status",
             ),
-            models.Index(fields=["is_open", "created_at", "id"], name="ticket_open"),
-            models.Index(fields=["status", "created_at", "id"], name="ticket_status"),
             models.Index(
-                fields=["type", "is_open", "created_at", "id"], name="ticket_type_open"
+                fields=["created_at", "id"], condition=OPEN, name="ticket_open"
             ),
             models.Index(fields=["created_at", "id"], name="ticket_created"),
+            models.Index(fields=["status", "created_at", "id"], name="ticket_status"),
+            models.Index(fields=["type", "created_at", "id"], name="ticket_type"),
             models.Index(
                 fields=["customer", "created_at", "id"], name="ticket_customer"
             ),
@@ -248,7 +257,7 @@ class Ticket(TimeStampedModel, VersionedModel):
             ),
             models.Index(
                 fields=["department_transfer_count", "created_at", "id"],
-                condition=Q(is_open=True, department_transfer_count__gt=0),
+                condition=OPEN,
                 name="ticket_moved",
             ),
             models.Index(
@@ -258,18 +267,16 @@ class Ticket(TimeStampedModel, VersionedModel):
             ),
             # The three clocks, for the overdue filter and the service-level sweep.
             models.Index(
-                fields=["acknowledge_due_at"],
-                condition=Q(is_open=True, accepted_at__isnull=True),
-                name="ticket_ack_due",
+                fields=["acknowledge_due_at"], condition=OPEN, name="ticket_ack_due"
             ),
             models.Index(
                 fields=["first_response_due_at"],
-                condition=Q(is_open=True, first_response_at__isnull=True),
+                condition=OPEN,
                 name="ticket_response_due",
             ),
             models.Index(
                 fields=["resolution_due_at"],
-                condition=Q(is_open=True),
+                condition=OPEN,
                 name="ticket_resolution_due",
             ),
         ]

@@ -20,7 +20,7 @@ from core.errors import DomainError
 from core.pagination import Page, keyset_paginate
 from customers.models import Contact, Customer
 from customers.permissions import customer_visibility_q
-from tickets.models import Ticket, TicketCategory, TicketEvent
+from tickets.models import DONE_STATUSES, Ticket, TicketCategory, TicketEvent
 from tickets.permissions import (
     VIEW_ALL,
     WORK,
@@ -293,7 +293,7 @@ def ticket_list_visible_to(*, user: Any, filters: TicketFilters) -> QuerySet[Tic
     if status == "open":
         qs = qs.filter(is_open=True)
     elif status == "done":
-        qs = qs.filter(is_open=False)
+        qs = qs.filter(status__in=DONE_STATUSES)
     elif status != "any":
         qs = qs.filter(status=status)
     if filters.type:

@@ -92,11 +92,17 @@ def department_ref(department: Department | None) -> dict | None:
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("owner", "department", "registered_by", "customer", "contact")
-        .get(pk=ticket.pk)
-    )
+    """The ticket's row locked until commit, then read afresh with its relations.
+
+    Two statements on purpose: PostgreSQL rechecks a locked row's joins against
+    the rows it joined before waiting, so ``FOR UPDATE`` with ``select_related``
+    finds nothing when a concurrent writer changed the owner."""
+    Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list(
+        "pk", flat=True
+    ).get()
+    return Ticket.objects.select_related(
+        "owner", "department", "registered_by", "customer", "contact"
+    ).get(pk=ticket.pk)
 
 
 def _begin(

@@ -37,3 +37,21 @@ def customer(users):
 @pytest.fixture
 def contact(customer):
     return customer.contacts.get()
+
+
+@pytest.fixture
+def make_ticket(users, customer):
+    """Register a ticket through the service (defaults: an inquiry by phone for
+    ``customer``, registered by ``agent``); returns the ticket."""
+    from tickets import services
+
+    def make(actor="agent", **values):
+        values.setdefault("type", "inquiry")
+        values.setdefault("channel", "phone")
+        values.setdefault("subject", "查询运单的物流进度")
+        if "new_customer" not in values:
+            values.setdefault("customer", customer)
+        actor = users[actor] if isinstance(actor, str) else actor
+        return services.ticket_create(actor=actor, **values).ticket
+
+    return make
