@@ -31,7 +31,10 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
     def format_value(self, value):
         if isinstance(value, dt.datetime):
-            return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+            # Forms hand widgets naive local times already (to_current_timezone).
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return value.strftime("%Y-%m-%dT%H:%M")
         return value
 
 
@@ -181,6 +184,16 @@ class TicketCreateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = category_choices()
+
+    def clean(self):
+        data = super().clean()
+        # Said together with the other missing fields (the service says it too).
+        if (
+            not data.get("customer")
+            and not (data.get("new_customer_name") or "").strip()
+        ):
+            self.add_error("customer", _("请选择客户，或当场登记一位新客户。"))
+        return data
 
     def new_customer(self) -> dict | None:
         data = self.cleaned_data

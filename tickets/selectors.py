@@ -263,7 +263,7 @@ def overdue_q(now: dt.datetime) -> Q:
 def ticket_list_visible_to(*, user: Any, filters: TicketFilters) -> QuerySet[Ticket]:
     """The tickets of one list that ``user`` may read, with what a row shows."""
     qs = Ticket.objects.filter(ticket_visibility_q(user)).select_related(
-        "customer", "owner", "department", "category"
+        "customer", "contact", "owner", "department", "category", "registered_by"
     )
     view = filters.view
     if view == "mine":

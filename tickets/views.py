@@ -457,6 +457,9 @@ def ticket_edit_view(request: HttpRequest, number: str) -> HttpResponse:
         version = values.pop("version")
         contact_pk = values.pop("contact")
         changes = {k: v for k, v in values.items() if initial.get(k) != v}
+        shown = ticket.received_at.replace(second=0, microsecond=0)
+        if changes.get("received_at") == shown:  # the form shows minutes only
+            del changes["received_at"]
         try:
             if contact_pk != ticket.contact_id:
                 changes["contact"] = (
