@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Department
 from core.errors import Conflict, DomainError
-from core.models import AuditEvent
+from core.models import AuditEvent, PeriodicTick
 from customers.models import Customer
 from notify.models import Notification
 from tickets import services
@@ -646,3 +646,17 @@ def test_handover_moves_every_open_ticket_in_one_recorded_operation(make_ticket,
     audit = AuditEvent.objects.get(event="ticket.handover")
     assert audit.data == {"to": "agent", "count": 3}
     assert not Ticket.objects.filter(owner=users["agent2"], is_open=True).exists()
+
+
+def test_the_automatic_close_job_runs_once_per_tick(make_ticket, users, settings):
+    from tickets.tasks import tickets_autoclose_task
+
+    settings.KEFU_TICKET_AUTOCLOSE_DAYS = 7
+    ticket = make_ticket()
+    services.ticket_resolve(ticket=ticket, actor=users["agent"], summary="已处理")
+    Ticket.objects.filter(pk=ticket.pk).update(
+        resolved_at=timezone.now() - dt.timedelta(days=9)
+    )
+    tickets_autoclose_task.call_local()
+    assert _refresh(ticket).status == "closed"
+    assert PeriodicTick.objects.filter(task="tickets_autoclose").count() == 1
