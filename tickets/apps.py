@@ -28,3 +28,27 @@ class TicketsConfig(AppConfig):
                 url=lambda pk: reverse("tickets:customer_tickets", args=[pk]),
             )
         )
+        _handover_provider_install()
+
+
+def _handover_provider_install() -> None:
+    """Open tickets join the archive's handover (and block deactivating someone
+    who still owns any) once the handover framework of issue 6 is installed."""
+    try:
+        from accounts.handover import HandoverProvider, handover_provider_register
+    except ImportError:  # not merged yet: tickets.services.tickets_handover stands alone
+        return
+    from tickets import handover
+    from tickets.services import tickets_handover
+
+    handover_provider_register(
+        HandoverProvider(
+            kind="tickets",
+            label=_("未完成的工单"),
+            count=handover.open_ticket_count,
+            examples=handover.open_ticket_examples,
+            transfer=tickets_handover,
+            receiver_error=handover.ticket_receiver_error,
+            order=20,
+        )
+    )

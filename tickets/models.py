@@ -209,6 +209,7 @@ class Ticket(TimeStampedModel, VersionedModel):
             ("work_tickets", _("处理工单")),
             ("serve_tickets", _("客服受理（本人登记的工单由本人负责）")),
             ("dispatch_tickets", _("分派和改派任何工单")),
+            ("hand_over_tickets", _("交接离职或调岗人员的工单")),
         ]
         # SQLite uses an index on a boolean only as the condition of a partial
         # index (Django writes ``WHERE "is_open"``), so open lists have partial

@@ -24,15 +24,24 @@ WORK = "tickets.work_tickets"
 SERVE = "tickets.serve_tickets"
 DISPATCH = "tickets.dispatch_tickets"
 MANAGE_CATEGORIES = "tickets.manage_categories"
+HAND_OVER = "tickets.hand_over_tickets"
 
 ROLE_GRANTS: dict[str, list[str]] = {
     Role.AGENT: [ADD, VIEW_ALL, WORK, SERVE],
-    Role.SUPERVISOR: [ADD, VIEW_ALL, WORK, SERVE, DISPATCH],
-    Role.SERVICE_MANAGER: [ADD, VIEW_ALL, WORK, SERVE, DISPATCH, MANAGE_CATEGORIES],
+    Role.SUPERVISOR: [ADD, VIEW_ALL, WORK, SERVE, DISPATCH, HAND_OVER],
+    Role.SERVICE_MANAGER: [
+        ADD,
+        VIEW_ALL,
+        WORK,
+        SERVE,
+        DISPATCH,
+        MANAGE_CATEGORIES,
+        HAND_OVER,
+    ],
     # Any department registers what a customer brings to it (受理要快).
     Role.DEPARTMENT_STAFF: [ADD, WORK],
     Role.DEPARTMENT_MANAGER: [ADD, WORK],
-    Role.GENERAL_MANAGER: [ADD, VIEW_ALL, WORK],
+    Role.GENERAL_MANAGER: [ADD, VIEW_ALL, WORK, HAND_OVER],
     # Read-only.
     Role.AUDITOR: [VIEW_ALL],
 }
@@ -145,6 +154,6 @@ def can_reply(user: Any, ticket: Any) -> bool:
 
 
 def can_hand_over_tickets(user: Any) -> bool:
-    """Moving a person's open tickets when they leave: supervisors and the service
-    manager, or the system administrator who handles the departure."""
-    return can_dispatch_any(user) or has_capability(user, "accounts.manage_users")
+    """Moving a person's open tickets when they leave or change job: the
+    supervisor, the service manager and the general manager."""
+    return has_capability(user, HAND_OVER)

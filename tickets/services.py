@@ -30,6 +30,7 @@ from customers.permissions import can_own_customers
 from customers.services import contact_create, customer_create
 from customers.validation import text_clean
 from notify.services import notify_user
+from tickets.handover import ticket_receiver_error
 from tickets.models import (
     DONE_STATUSES,
     Ticket,
@@ -46,7 +47,6 @@ from tickets.permissions import (
     can_register_tickets,
     can_reopen_ticket,
     can_reply,
-    can_work_tickets,
     serves_customers,
 )
 from tickets.search import ticket_index
@@ -198,13 +198,9 @@ def _tell(user_id: int | None, *, title: str, ticket: Ticket, key: str) -> None:
 
 
 def _owner_check(owner: User, *, field: str) -> None:
-    if not owner.is_active or not can_work_tickets(owner):
-        raise DomainError(
-            _("%(name)s不能负责工单（账户已停用或没有处理工单的权限）。")
-            % {"name": owner.name},
-            field=field,
-            code="not_allowed",
-        )
+    error = ticket_receiver_error(owner)
+    if error:
+        raise DomainError(error, field=field, code="not_allowed")
 
 
 # --- numbers and links ------------------------------------------------------------

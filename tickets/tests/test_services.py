@@ -660,3 +660,25 @@ def test_the_automatic_close_job_runs_once_per_tick(make_ticket, users, settings
     tickets_autoclose_task.call_local()
     assert _refresh(ticket).status == "closed"
     assert PeriodicTick.objects.filter(task="tickets_autoclose").count() == 1
+
+
+def test_what_the_handover_page_is_told_about_a_persons_tickets(make_ticket, users):
+    """The provider functions the archive's handover asks (count, examples, who
+    may receive)."""
+    from tickets import handover
+
+    first = make_ticket("agent2", subject="第一张")
+    second = make_ticket("agent2", subject="第二张")
+    make_ticket("agent2", resolution="当场解决")
+    assert handover.open_ticket_count(users["agent2"]) == 2
+    assert handover.open_ticket_examples(users["agent2"], 5) == [
+        f"{second.number} 第二张",
+        f"{first.number} 第一张",
+    ]
+    assert handover.ticket_receiver_error(users["transport"]) is None
+    assert "不能负责工单" in handover.ticket_receiver_error(users["auditor"])
+    moved = services.tickets_handover(
+        from_user=users["agent2"], to_user=users["transport"], actor=users["gm"]
+    )
+    assert moved == 2 and handover.open_ticket_count(users["agent2"]) == 0
+    assert _refresh(first).department.code == "transport"
