@@ -44,7 +44,9 @@ def _reader(request: HttpRequest) -> None:
 def _ticket(request: HttpRequest, number: str) -> Ticket:
     _reader(request)
     return get_visible_or_404(
-        request, selectors.ticket_visible(user=request.auth), number=number[:32]
+        request,
+        selectors.ticket_visible(user=request.auth),
+        number=selectors.number_clean(number),
     )
 
 

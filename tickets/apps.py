@@ -36,7 +36,9 @@ def _handover_provider_install() -> None:
     who still owns any) once the handover framework of issue 6 is installed."""
     try:
         from accounts.handover import HandoverProvider, handover_provider_register
-    except ImportError:  # not merged yet: tickets.services.tickets_handover stands alone
+    except (
+        ImportError
+    ):  # not merged yet: tickets.services.tickets_handover stands alone
         return
     from tickets import handover
     from tickets.services import tickets_handover

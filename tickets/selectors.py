@@ -331,6 +331,13 @@ def ticket_page(
     return keyset_paginate(qs, ordering=SORTS[filters.sort], cursor=cursor, limit=limit)
 
 
+def number_clean(number: str) -> str:
+    """A ticket number from a URL, as looked up: upper case, at most 32
+    characters, and never a NUL (PostgreSQL text cannot hold one: no such
+    ticket)."""
+    return number[:32].upper().replace("\x00", "?")
+
+
 def ticket_visible(*, user: Any) -> QuerySet[Ticket]:
     """Every ticket the user may read, with what the detail page shows (one query)."""
     return Ticket.objects.filter(ticket_visibility_q(user)).select_related(

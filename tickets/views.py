@@ -65,7 +65,9 @@ def _ticket(request: HttpRequest, number: str) -> Ticket:
     refusal of an existing one is audited)."""
     _readers_only(request)
     return get_visible_or_404(
-        request, selectors.ticket_visible(user=request.user), number=number[:32]
+        request,
+        selectors.ticket_visible(user=request.user),
+        number=selectors.number_clean(number),
     )
 
 

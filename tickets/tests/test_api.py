@@ -337,3 +337,22 @@ def test_the_ticket_operations_are_in_the_openapi_document(client):
     assert {"get", "patch"} <= set(paths["/api/v1/tickets/{number}"])
     assert "post" in paths["/api/v1/tickets/{number}/actions/{action}"]
     assert {"get", "post"} <= set(paths["/api/v1/tickets/{number}/events"])
+
+
+def test_odd_numbers_in_the_path_are_404_not_errors(api, make_ticket):
+    ticket = make_ticket()
+    assert api("get", f"/tickets/{ticket.number.lower()}").status_code == 200
+    for odd in ("%00", "KF%00", "x" * 200, "%E4%B8%AD"):
+        assert api("get", f"/tickets/{odd}").status_code == 404, odd
+
+
+def test_a_ticket_resolved_on_the_line_through_the_api(api, customer):
+    response = api(
+        "post",
+        "/tickets",
+        body={**BODY, "customer": customer.pk, "resolution": "已在电话中答复"},
+    )
+    assert response.status_code == 201
+    body = response.json_body
+    assert body["status"] == "resolved" and body["first_contact_resolution"]
+    assert body["owner"] == "agent"
