@@ -202,13 +202,23 @@ REPLIES = [
     "您好，很抱歉给您带来不便。我们正在调查原因，查明后会按公司规定为您处理。",
     "您好，发票已开具并寄出，快递单号已通过短信发给贵司财务。",
 ]
-NOTES = [
-    "已电话联系司机，司机称因高速管制延误了半天。",
-    "已调取仓库出库记录和监控，出库时包装完好。",
-    "客户是老客户，近三个月第二次反映类似问题，请重点跟进。",
-    "已与收货人确认签收人为门卫，货物在门卫室。",
-    "财务部确认账单中存在一笔重复计费，已提交更正。",
-]
+NOTES = {
+    "transport": [
+        "已电话联系司机，司机称因高速管制延误了半天。",
+        "已调取车辆轨迹，车辆当天在中转站滞留了六个小时。",
+        "司机确认签收人为收货单位门卫，货物在门卫室。",
+    ],
+    "warehouse": [
+        "已调取仓库出库记录和监控，出库时包装完好。",
+        "出库单与实发数量一致，差异可能发生在运输途中。",
+        "库位核对无误，调拨单已提交。",
+    ],
+    "cs": [
+        "客户是老客户，近三个月第二次反映类似问题，请重点跟进。",
+        "财务部确认账单中存在一笔重复计费，已提交更正。",
+        "已与收货人确认收货时间，对方下午有人在。",
+    ],
+}
 WAIT_REASONS = [
     "请您提供破损货物的照片和签收单，以便我们核实。",
     "请您确认新的收货地址和收货人电话。",
@@ -273,11 +283,20 @@ class Life:
     clock: dt.datetime | None = None
     stopped: bool = False
 
-    def at(self, delay: dt.timedelta) -> dt.datetime | None:
-        """The moment after ``delay``, or None (and the life stops) past now."""
+    def at(self, delay: dt.timedelta, *, working: bool = True) -> dt.datetime | None:
+        """The moment after ``delay`` (people act in working hours: an evening or
+        night moment moves to the next morning), or None (and the life stops)
+        past now."""
         if self.stopped:
             return None
         moment = self.clock + delay
+        local = timezone.localtime(moment)
+        if working and not dt.time(8, 30) <= local.time() <= dt.time(18, 30):
+            day = local.date() + dt.timedelta(days=local.hour >= 18)
+            morning = dt.datetime.combine(day, dt.time(8, 30))
+            moment = timezone.make_aware(morning) + dt.timedelta(
+                minutes=local.minute + local.second % 30
+            )
         if moment >= self.now:
             self.stopped = True
             return None
@@ -466,7 +485,7 @@ def _live(rng, life: Life, company: Company, *, complaint_like: bool) -> None:
                         **{"from": person(dispatcher)},
                     )
             if rng.random() < 0.6 and life.at(_minutes(rng, 20, 60 * 8)):
-                life.event(K.NOTE, t.owner, body=rng.choice(NOTES))
+                life.event(K.NOTE, t.owner, body=rng.choice(NOTES[t.department.code]))
         if rng.random() < 0.04 + 0.2 * (moves > 2):  # stuck between departments
             life.stopped = True
             return
@@ -483,7 +502,7 @@ def _live(rng, life: Life, company: Company, *, complaint_like: bool) -> None:
         t.paused_status = ""
         life.status(t.owner, resumed_to)
     if rng.random() < 0.3 and life.at(_minutes(rng, 10, 60 * 4)):
-        life.event(K.NOTE, t.owner, body=rng.choice(NOTES))
+        life.event(K.NOTE, t.owner, body=rng.choice(NOTES[t.department.code]))
     span = (60 * 6, 60 * 72) if complaint_like else (30, 60 * 30)
     if life.at(_minutes(rng, *span)) is None:
         return
@@ -510,7 +529,8 @@ def _close(rng, life: Life) -> None:
         t.closed_at = life.clock
         life.status(t.owner, S.CLOSED)
     else:
-        if life.at(dt.timedelta(days=days, minutes=rng.randint(5, 60))) is None:
+        automatic = dt.timedelta(days=days, minutes=rng.randint(5, 60))
+        if life.at(automatic, working=False) is None:
             return
         t.closed_at = life.clock
         life.status(None, S.CLOSED, automatic=True)

@@ -9,13 +9,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Department
 from customers.models import Customer
 from tickets.models import Ticket, TicketCategory
 from tickets.selectors import (
     SORTS,
     STATUS_GROUPS,
     category_choices,
-    department_choices,
     owner_choices,
 )
 
@@ -81,7 +81,7 @@ class TicketFilterForm(forms.Form):
         ]
         self.fields["department"].choices = [
             ("", _("全部部门")),
-            *[(d.code, d.name) for d in department_choices()],
+            *Department.objects.filter(is_active=True).values_list("code", "name"),
         ]
 
     def filter_values(self) -> dict:
