@@ -241,9 +241,12 @@ KEFU_AUDIT_GUARD_LIFT_ON_FLUSH = False
 # between departments; open this many hours without an answer), and how many
 # days after resolution a ticket closes by itself (0: never).
 KEFU_TICKET_PREFIX = os.environ.get("KEFU_TICKET_PREFIX", "KF").strip().upper()
-if not (KEFU_TICKET_PREFIX.isascii() and KEFU_TICKET_PREFIX.isalnum()):
+if not (
+    KEFU_TICKET_PREFIX.isascii()
+    and KEFU_TICKET_PREFIX.isalnum()
+    and len(KEFU_TICKET_PREFIX) <= 8
+):
     raise ValueError("KEFU_TICKET_PREFIX: 1 to 8 letters or digits")
-KEFU_TICKET_PREFIX = KEFU_TICKET_PREFIX[:8]
 KEFU_SERVICE_DEPARTMENT = os.environ.get("KEFU_SERVICE_DEPARTMENT", "cs")
 KEFU_TICKET_WATCH_TRANSFERS = int(os.environ.get("KEFU_TICKET_WATCH_TRANSFERS", "2"))
 KEFU_TICKET_UNANSWERED_HOURS = int(os.environ.get("KEFU_TICKET_UNANSWERED_HOURS", "8"))
