@@ -510,3 +510,24 @@ def test_saving_the_edit_form_unchanged_keeps_the_exact_contact_time(
     after = Ticket.objects.get(pk=ticket.pk)
     assert after.received_at == ticket.received_at
     assert list(after.events.get(kind="update").data["changes"]) == ["priority"]
+
+
+def test_the_customer_picker_of_the_form(client, users, customer, contact):
+    client.force_login(users["warehouse"])
+    hits = _html(client.get("/tickets/pick/customers/?customer_q=恒通"))
+    assert f'data-pick-value="{customer.pk}"' in hits
+    assert "请至少输入两个" in _html(
+        client.get("/tickets/pick/customers/?customer_q=恒")
+    )
+    options = _html(client.get(f"/tickets/pick/contacts/?customer={customer.pk}"))
+    assert f'value="{contact.pk}"' in options
+    assert 'value="' + str(contact.pk) not in _html(
+        client.get("/tickets/pick/contacts/?customer=abc")
+    )
+    for username in ("auditor", "secadmin"):
+        client.force_login(users[username])
+        assert client.get("/tickets/pick/customers/?customer_q=恒通").status_code == 403
+        assert (
+            client.get(f"/tickets/pick/contacts/?customer={customer.pk}").status_code
+            == 403
+        )
