@@ -15,6 +15,13 @@ from tickets.models import Ticket
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def submit(page: Page, test_id: str) -> None:
+    """Click a button that posts a form, and wait for the page it leads to (on a
+    busy machine the old page would otherwise be asserted on)."""
+    with page.expect_navigation():
+        page.get_by_test_id(test_id).click()
+
+
 def test_a_walk_in_inquiry_from_registration_to_resolution(
     page: Page, live_server, demo_accounts
 ):
@@ -33,7 +40,7 @@ def test_a_walk_in_inquiry_from_registration_to_resolution(
     page.get_by_label("渠道").select_option("visit")
     page.get_by_label("主题").fill("来仓库询问货物什么时候发出")
     page.get_by_label("详细描述").fill("客户持提货单来访，询问本周能否发货。")
-    page.get_by_test_id("ticket-save").click()
+    submit(page, "ticket-save")
 
     number = page.get_by_test_id("ticket-number").inner_text()
     assert re.fullmatch(r"KF\d{8}-\d{5}", number)
@@ -48,20 +55,20 @@ def test_a_walk_in_inquiry_from_registration_to_resolution(
     page.get_by_test_id("header-search").fill(number)
     page.get_by_test_id("search-menu").get_by_text(number).click()
     expect(page.get_by_test_id("ticket-number")).to_have_text(number)
-    page.get_by_test_id("action-accept").click()
+    submit(page, "action-accept")
     expect(page.get_by_text("已受理，您是这张工单的负责人。")).to_be_visible()
     expect(page.get_by_test_id("ticket-owner")).to_have_text("李思琪")
 
     # A transfer without a reason is refused; with one it goes through.
     page.get_by_test_id("action-transfer").click()
     page.get_by_test_id("transfer-to-user").select_option("agent2")
-    page.get_by_test_id("submit-transfer").click()
+    submit(page, "submit-transfer")
     expect(page.locator('[data-field-error="reason"]')).to_contain_text(
         "请填写转交原因"
     )
     expect(page.get_by_test_id("ticket-owner")).to_have_text("李思琪")
     page.get_by_test_id("transfer-reason-input").fill("客户所在片区由张浩然负责跟进。")
-    page.get_by_test_id("submit-transfer").click()
+    submit(page, "submit-transfer")
     expect(page.get_by_text("已转交。")).to_be_visible()
     expect(page.get_by_test_id("ticket-owner")).to_have_text("张浩然")
     expect(page.get_by_test_id("transfer-reason")).to_contain_text("片区由张浩然负责")
@@ -76,7 +83,7 @@ def test_a_walk_in_inquiry_from_registration_to_resolution(
     expect(page.get_by_test_id("timeline")).to_contain_text("周四的发运计划")
     page.get_by_test_id("action-resolve").click()
     page.get_by_test_id("resolve-summary").fill("已告知客户发货日期，客户表示满意。")
-    page.get_by_test_id("submit-resolve").click()
+    submit(page, "submit-resolve")
     expect(page.get_by_test_id("ticket-status")).to_have_text("已解决")
     logout(page)
 
