@@ -13,6 +13,7 @@ from customers.api import router as customers_router
 from notify.api import router as notify_router
 from security.api import router as security_router
 from sla.api import router as sla_router
+from tickets.api import router as tickets_router
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -49,3 +50,4 @@ api.add_router("", security_router)
 api.add_router("", audit_router)
 api.add_router("", sla_router)
 api.add_router("", customers_router)
+api.add_router("", tickets_router)

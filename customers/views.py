@@ -29,6 +29,7 @@ from customers.forms import (
 )
 from customers.masking import Masked, masked
 from customers.models import Customer
+from customers.panels import customer_panels_for
 from customers.permissions import (
     can_add_contact,
     can_add_customer_event,
@@ -220,6 +221,7 @@ def _detail_context(request: HttpRequest, customer: Masked) -> dict:
         "trail": selectors.customer_access_trail(customer=record)
         if can_view_audit_log(user)
         else None,
+        "panels": customer_panels_for(user=user, customer_pk=record.pk),
     }
 
 

@@ -100,10 +100,11 @@ MODULES: list[Module] = [
         "ticket",
         WORK,
         _business_or_auditor,
-        None,
+        "tickets:ticket_list",
         _(
             "每一次客户来电、来函、来访和网上提交都登记为工单：受理要快，始终只有一位负责人，转交必须说明原因。"
         ),
+        match="tickets:",
     ),
     Module(
         "complaints",

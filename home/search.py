@@ -1,5 +1,5 @@
 """The search box in the header: every module that can be searched adds a section
-(customers now; tickets and knowledge join with a provider of their own)."""
+(customers and tickets now; knowledge joins with a provider of its own)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.permissions import can_view_customers
 from customers.selectors import customer_search_quick
+from tickets.permissions import can_view_tickets
+from tickets.selectors import ticket_search_quick
 
 
 @dataclass
@@ -42,7 +44,20 @@ def _customers(user: Any, q: str, limit: int) -> SearchSection:
     )
 
 
-PROVIDERS = [SearchProvider("customers", can_view_customers, _customers)]
+def _tickets(user: Any, q: str, limit: int) -> SearchSection:
+    return SearchSection(
+        key="tickets",
+        label=_("工单"),
+        template="tickets/partials/_search_hits.html",
+        more_url=f"{reverse('tickets:ticket_list')}?{urlencode({'view': 'all', 'status': 'any', 'q': q})}",
+        items=ticket_search_quick(user=user, q=q, limit=limit),
+    )
+
+
+PROVIDERS = [
+    SearchProvider("tickets", can_view_tickets, _tickets),
+    SearchProvider("customers", can_view_customers, _customers),
+]
 
 
 def search_available(user: Any) -> bool:

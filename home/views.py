@@ -14,6 +14,8 @@ from home import selectors
 from home.navigation import MODULES_BY_KEY, WORK, modules_visible_to
 from home.search import search_all, search_available
 from sla.selectors import calendar_assumed_years
+from tickets.permissions import can_view_tickets
+from tickets.selectors import ticket_home_queues
 
 
 @require_GET
@@ -30,6 +32,8 @@ def home_view(request: HttpRequest) -> HttpResponse:
     }
     if role in BUSINESS_ROLES:
         template = "home/home_business.html"
+        if can_view_tickets(user):
+            context["ticket_queues"] = ticket_home_queues(user=user)
     elif role == Role.AUDITOR:
         template = "home/home_auditor.html"
         context["audit_events"] = selectors.home_recent_audit()

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "notify",
     "sla",
     "customers",
+    "tickets",
     "api",
     "home",
     "security",
@@ -235,10 +236,26 @@ KEFU_AUDIT_KEY = os.environ.get("KEFU_AUDIT_KEY", "")
 KEFU_LOGIN_RATE = os.environ.get("KEFU_LOGIN_RATE", "100/m")
 # Tests only: `flush` may lift the audit tables' database guard (audit.guard).
 KEFU_AUDIT_GUARD_LIFT_ON_FLUSH = False
+# Tickets: the number prefix (KF20261123-00042), the department whose dispatcher
+# receives what other departments register, the watch list (more than N moves
+# between departments; open this many hours without an answer), and how many
+# days after resolution a ticket closes by itself (0: never).
+KEFU_TICKET_PREFIX = os.environ.get("KEFU_TICKET_PREFIX", "KF").strip().upper()
+if not (
+    KEFU_TICKET_PREFIX.isascii()
+    and KEFU_TICKET_PREFIX.isalnum()
+    and len(KEFU_TICKET_PREFIX) <= 8
+):
+    raise ValueError("KEFU_TICKET_PREFIX: 1 to 8 letters or digits")
+KEFU_SERVICE_DEPARTMENT = os.environ.get("KEFU_SERVICE_DEPARTMENT", "cs")
+KEFU_TICKET_WATCH_TRANSFERS = int(os.environ.get("KEFU_TICKET_WATCH_TRANSFERS", "2"))
+KEFU_TICKET_UNANSWERED_HOURS = int(os.environ.get("KEFU_TICKET_UNANSWERED_HOURS", "8"))
+KEFU_TICKET_AUTOCLOSE_DAYS = int(os.environ.get("KEFU_TICKET_AUTOCLOSE_DAYS", "7"))
 # One demo step per app, in dependency order (manage.py kefu_demo).
 KEFU_DEMO_STEPS = [
     "accounts.demo.build",
     "customers.demo.build",
+    "tickets.demo.build",
 ]
 
 LOGGING = {

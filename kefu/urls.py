@@ -13,6 +13,7 @@ urlpatterns = [
     path("security/", include("security.urls")),
     path("audit/", include("audit.urls")),
     path("customers/", include("customers.urls")),
+    path("tickets/", include("tickets.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("healthz", healthz_view, name="healthz"),
