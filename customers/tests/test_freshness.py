@@ -19,8 +19,8 @@ from customers.freshness import (
     name_similarity,
     review_list,
 )
-from customers.merge import MergeMover, customer_merge, merge_mover_register
 from customers.merge import _MOVERS as MOVERS
+from customers.merge import MergeMover, customer_merge, merge_mover_register
 from customers.models import (
     AccessGrant,
     Contact,
