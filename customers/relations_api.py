@@ -265,11 +265,13 @@ def list_tier_reviews(
     request: HttpRequest,
     proposed: str = "",
     owner: str = "",
+    every: bool = False,
     limit: int | None = None,
     cursor: str | None = None,
 ):
     """Customers whose proposed tier differs from the confirmed one and waits for a
-    person; ``proposed`` A/B/C, ``owner`` a username or ``me``."""
+    person; ``every`` adds those already kept at another tier with a reason;
+    ``proposed`` A/B/C, ``owner`` a username or ``me``."""
     _reader(request)
     filters = selectors.customer_filters_clean(
         user=request.auth, tier=proposed, owner=owner
@@ -279,6 +281,7 @@ def list_tier_reviews(
             user=request.auth,
             proposed=filters.get("tier", ""),
             owner=filters.get("owner"),
+            every=every,
         ),
         ["tier_proposed", "id"],
         cursor,

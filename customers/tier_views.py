@@ -59,20 +59,22 @@ def tier_context(request: HttpRequest, customer: Customer, form=None) -> dict:
     }
 
 
-def _review_filters(request: HttpRequest) -> tuple[str, object]:
+def _review_filters(request: HttpRequest) -> tuple[str, object, bool]:
     proposed = request.GET.get("proposed", "")
     if proposed not in Customer.Tier.values:
         proposed = ""
     owner = request.user if request.GET.get("mine") else None
-    return proposed, owner
+    return proposed, owner, bool(request.GET.get("every"))
 
 
 @require_GET
 def tier_review_view(request: HttpRequest) -> HttpResponse:
     """Customers whose proposed tier differs from the confirmed one, A first."""
     _readers_only(request)
-    proposed, owner = _review_filters(request)
-    queryset = tier_review_list(user=request.user, proposed=proposed, owner=owner)
+    proposed, owner, every = _review_filters(request)
+    queryset = tier_review_list(
+        user=request.user, proposed=proposed, owner=owner, every=every
+    )
     try:
         page = keyset_paginate(
             queryset,
@@ -108,6 +110,7 @@ def tier_review_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "proposed": proposed,
             "mine": owner is not None,
+            "every": every,
             "policy": policy,
             "latest_run": tier_run_latest(),
             "can_confirm": can_confirm_tier(request.user),

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -263,11 +263,17 @@ def tier_initial_record(*, actor: Any, customer: Customer) -> TierChange:
 
 
 def tier_review_list(
-    *, user: Any, proposed: str = "", owner: Any = None
+    *, user: Any, proposed: str = "", owner: Any = None, every: bool = False
 ) -> QuerySet[Customer]:
     """Customers whose proposal differs from the confirmed tier and waits for a
-    person (order: proposed tier, then id — served by a partial index)."""
-    qs = Customer.objects.filter(customer_visibility_q(user), tier_review=True)
+    person; with ``every``, also those someone already kept at another tier
+    (order: proposed tier, then id — each served by a partial index)."""
+    differs = (
+        ~Q(tier_proposed="") & ~Q(tier_proposed=F("tier"))
+        if every
+        else Q(tier_review=True)
+    )
+    qs = Customer.objects.filter(customer_visibility_q(user)).filter(differs)
     if proposed:
         qs = qs.filter(tier_proposed=proposed)
     if owner is not None:

@@ -412,35 +412,40 @@ CURVE_POINTS = 20
 
 
 def revenue_summary(*, start: dt.date, end: dt.date) -> RevenueSummary:
-    """The 80/20 view of a period, in two SQL queries: revenue, customers, deals,
-    the revenue of the top 20 % of customers (ranked by a window function),
-    repeat purchases, and the cumulative curve in 5 % steps of customers."""
+    """The 80/20 view of a period in one SQL query: customers ranked by revenue (a
+    window function), then summed per 5 % step of customers and per side of the
+    top-20 % line — revenue, customers, deals, the top fifth's revenue, repeat
+    purchases and the cumulative curve all come from those few groups."""
     totals, params = _period_sql(start, end)
-    ranked = (
-        f"SELECT total, deals, ROW_NUMBER() OVER (ORDER BY total DESC, customer_id) "
-        f"AS rn, COUNT(*) OVER () AS n FROM ({totals}) s"
+    # bucket b holds the ranks with ceil(rn * 20 / n) = b; the top fifth is
+    # rn <= ceil(n / 5), written rn * 5 <= n + 4 (SQLite has no CEIL).
+    sql = (
+        f"SELECT (rn * {CURVE_POINTS} + n - 1) / n AS bucket, "
+        "CASE WHEN rn * 5 <= n + 4 THEN 1 ELSE 0 END AS top, "
+        "SUM(total), COUNT(*), SUM(deals), "
+        "SUM(CASE WHEN deals > 1 THEN 1 ELSE 0 END) "
+        "FROM (SELECT total, deals, "
+        "ROW_NUMBER() OVER (ORDER BY total DESC, customer_id) AS rn, "
+        f"COUNT(*) OVER () AS n FROM ({totals}) s) r "
+        f"GROUP BY (rn * {CURVE_POINTS} + n - 1) / n, "
+        "CASE WHEN rn * 5 <= n + 4 THEN 1 ELSE 0 END"
     )
     with connection.cursor() as cursor:
-        # rn <= ceil(n / 5) written as rn * 5 <= n + 4 (SQLite has no CEIL).
-        cursor.execute(
-            "SELECT COALESCE(SUM(total), 0), COUNT(*), COALESCE(SUM(deals), 0), "
-            "COALESCE(SUM(CASE WHEN rn * 5 <= n + 4 THEN total ELSE 0 END), 0), "
-            "COALESCE(SUM(CASE WHEN rn * 5 <= n + 4 THEN 1 ELSE 0 END), 0), "
-            "COALESCE(SUM(CASE WHEN deals > 1 THEN 1 ELSE 0 END), 0) "
-            f"FROM ({ranked}) r",
-            params,
-        )
-        revenue, customers, deals, top_revenue, top, repeat = cursor.fetchone()
-        # Cumulative revenue at each 5 % of customers: bucket b holds the ranks
-        # with ceil(rn * 20 / n) = b.
-        cursor.execute(
-            f"SELECT (rn * {CURVE_POINTS} + n - 1) / n AS bucket, SUM(total) "
-            f"FROM ({ranked}) r GROUP BY (rn * {CURVE_POINTS} + n - 1) / n "
-            "ORDER BY bucket",
-            params,
-        )
-        buckets = {int(b): _decimal(s) for b, s in cursor.fetchall()}
-    revenue = _decimal(revenue)
+        cursor.execute(sql, params)
+        groups = cursor.fetchall()
+    revenue = top_revenue = Decimal("0")
+    customers = deals = top = repeat = 0
+    buckets: dict[int, Decimal] = {}
+    for bucket, is_top, amount, count, bought, repeated in groups:
+        amount = _decimal(amount)
+        revenue += amount
+        customers += int(count)
+        deals += int(bought)
+        repeat += int(repeated)
+        if is_top:
+            top_revenue += amount
+            top += int(count)
+        buckets[int(bucket)] = buckets.get(int(bucket), Decimal("0")) + amount
     curve: list[tuple[int, float]] = [(0, 0.0)]
     running = Decimal("0")
     for bucket in range(1, CURVE_POINTS + 1):
@@ -451,11 +456,11 @@ def revenue_summary(*, start: dt.date, end: dt.date) -> RevenueSummary:
         start=start,
         end=end,
         revenue=revenue,
-        customers=int(customers),
-        deals=int(deals),
-        top_customers=int(top),
-        top_revenue=_decimal(top_revenue),
-        repeat_customers=int(repeat),
+        customers=customers,
+        deals=deals,
+        top_customers=top,
+        top_revenue=top_revenue,
+        repeat_customers=repeat,
         curve=curve if customers else [],
     )
 

@@ -46,6 +46,7 @@ from customers.permissions import (
     customer_visibility_q,
 )
 from customers.subnav import subnav
+from customers.transactions import transaction_list_for
 from customers.validation import CUSTOMER_FIELDS
 
 PAGE_SIZE = 25
@@ -256,7 +257,9 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def customer_print_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The 资料卡 on A4: page one (basics, credit, contacts), page two (events)."""
+    """The 资料卡 on A4: page one (basics, credit, contacts, latest transactions),
+    page two (events)."""
+
     customer = services.customer_open(
         viewer=request.user, pk=pk, channel="print", request=request
     )
@@ -271,6 +274,7 @@ def customer_print_view(request: HttpRequest, pk: int) -> HttpResponse:
                 basis=customer.basis,
             ),
             "events": selectors.customer_event_list(customer=record),
+            "transactions": transaction_list_for(customer=record)[:10],
             "printed_at": timezone.now(),
         },
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -222,6 +222,13 @@ class Customer(TimeStampedModel, VersionedModel, SoftDeleteModel):
                 fields=["tier_proposed", "id"],
                 condition=LIVE & Q(tier_review=True),
                 name="customer_tier_review",
+            ),
+            # Every customer whose proposal differs from its confirmed tier,
+            # reviewed or not (the review list's "all differences").
+            models.Index(
+                fields=["tier_proposed", "id"],
+                condition=LIVE & ~Q(tier_proposed="") & ~Q(tier_proposed=F("tier")),
+                name="customer_tier_differs",
             ),
             models.Index(
                 fields=["credit_assessed_at", "id"],

@@ -619,6 +619,7 @@ def _rows(users, n):
     [
         "/customers/transactions/",
         "/customers/tiers/",
+        "/customers/tiers/?every=1",
         "/customers/credit/",
         "/customers/review/",
         "/customers/duplicates/",

@@ -167,6 +167,7 @@ def test_the_review_list_holds_differences_until_someone_decides(users):
     )
     tiers_propose()
     assert list(tier_review_list(user=users["agent"])) == []
+    assert list(tier_review_list(user=users["agent"], every=True)) == [differs]
     # Until the figures say something new.
     _deals(
         users["agent"],
