@@ -10,6 +10,7 @@ fill in come from ``import_template_xlsx``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import unicodedata
 import zipfile
@@ -229,6 +230,11 @@ def sheet_rows(kind: str, content: bytes) -> tuple[int, Iterator[tuple[int, dict
 
     def values() -> Iterator[tuple[int, dict]]:
         for number, row in enumerate(rows, start=2):
+            if number - 1 > MAX_ROWS:  # the sheet's stated size may be wrong
+                raise SheetError(
+                    _("一次最多导入 %(max)s 行，请分成几个文件。")
+                    % {"max": f"{MAX_ROWS:,}"}
+                )
             data = {
                 key: _cell_text(row[i]) if i < len(row) else None
                 for key, i in positions.items()
@@ -616,9 +622,18 @@ def _write_transactions(
 def _progress(job_id: int) -> Callable[[int], None]:
     def report(done: int) -> None:
         if done % PROGRESS_EVERY == 0:
-            ImportJob.objects.filter(pk=job_id).update(processed_rows=done)
+            ImportJob.objects.filter(pk=job_id).update(
+                processed_rows=done, touched_at=timezone.now()
+            )
 
     return report
+
+
+def _still(job: ImportJob, status: str) -> ImportJob | None:
+    """The job, locked, if it is still in ``status`` (a second worker resumed
+    after a stall finds it finished and writes nothing)."""
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    return locked if locked.status == status else None
 
 
 def _issues_replace(job: ImportJob, checked: Checked) -> None:
@@ -640,8 +655,10 @@ def _finish(job: ImportJob, status: str, **fields: Any) -> None:
     if status in ImportJob.FINAL:
         job.finished_at = timezone.now()
         names.append("finished_at")
-        if job.file:
-            job.file.delete(save=False)  # the rows are in the archive or refused
+        if job.file:  # the rows are in the archive or refused: the sheet goes
+            storage, name = job.file.storage, job.file.name
+            transaction.on_commit(lambda: storage.delete(name))
+            job.file = ""
             names.append("file")
     job.save(update_fields=names)
 
@@ -720,10 +737,14 @@ def import_validate(*, job_id: int) -> ImportJob:
         checked = Checked()
         checked.refuse(1, exc.field, exc.message)
         with transaction.atomic():
+            if _still(job, ImportJob.Status.VALIDATING) is None:
+                return job
             _issues_replace(job, checked)
             _finish(job, ImportJob.Status.FAILED, message=exc.message, total_rows=0)
         return job
     with transaction.atomic():
+        if _still(job, ImportJob.Status.VALIDATING) is None:
+            return job
         _issues_replace(job, checked)
         _finish(
             job,
@@ -772,7 +793,8 @@ def import_confirm(
     job.status = ImportJob.Status.IMPORTING
     job.valid_only = valid_only
     job.processed_rows = 0
-    job.save(update_fields=["status", "valid_only", "processed_rows"])
+    job.touched_at = timezone.now()
+    job.save(update_fields=["status", "valid_only", "processed_rows", "touched_at"])
     from customers.tasks import import_run_task
 
     transaction.on_commit(lambda: import_run_task(job.pk))
@@ -795,10 +817,14 @@ def import_run(*, job_id: int) -> ImportJob:
             progress=_progress(job.pk),
         )
     except SheetError as exc:
-        _finish(job, ImportJob.Status.FAILED, message=exc.message)
+        with transaction.atomic():
+            if _still(job, ImportJob.Status.IMPORTING) is not None:
+                _finish(job, ImportJob.Status.FAILED, message=exc.message)
         return job
     if checked.error_rows and not job.valid_only:
         with transaction.atomic():
+            if _still(job, ImportJob.Status.IMPORTING) is None:
+                return job
             _issues_replace(job, checked)
             _finish(
                 job,
@@ -807,7 +833,10 @@ def import_run(*, job_id: int) -> ImportJob:
                 message=_("导入前再次校验时发现新的错误，什么都没有导入。"),
             )
         return job
+    ImportJob.objects.filter(pk=job.pk).update(touched_at=timezone.now())
     with transaction.atomic():
+        if _still(job, ImportJob.Status.IMPORTING) is None:
+            return job  # another worker finished it
         writer = (
             _write_customers
             if job.kind == ImportJob.Kind.CUSTOMERS
@@ -834,6 +863,39 @@ def import_run(*, job_id: int) -> ImportJob:
             },
         )
     return job
+
+
+STALL = dt.timedelta(minutes=15)
+
+
+def imports_resume(*, now: dt.datetime | None = None) -> list[int]:
+    """Queue again the jobs whose worker fell silent (killed mid-run): checking
+    starts over; importing writes in one transaction, so it too starts over, and
+    the locked status check keeps a late second worker from writing twice."""
+    from customers.tasks import import_run_task, import_validate_task
+
+    now = now or timezone.now()
+    stalled = list(
+        ImportJob.objects.filter(
+            status__in=ImportJob.RUNNING, touched_at__lt=now - STALL
+        ).values_list("pk", "status", "touched_at")
+    )
+    resumed = []
+    for pk, status, touched in stalled:
+        # Claim it: of several sweeps at once, one queues it.
+        claimed = ImportJob.objects.filter(pk=pk, touched_at=touched).update(
+            touched_at=now, processed_rows=0
+        )
+        if not claimed:
+            continue
+        task = (
+            import_validate_task
+            if status == ImportJob.Status.VALIDATING
+            else import_run_task
+        )
+        transaction.on_commit(lambda pk=pk, task=task: task(pk))
+        resumed.append(pk)
+    return resumed
 
 
 @transaction.atomic

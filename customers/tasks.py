@@ -1,5 +1,6 @@
 """Jobs of the archive: the nightly tier proposals and duplicate search, tier
-proposals on demand, and the two halves of an xlsx import."""
+proposals on demand, the two halves of an xlsx import, and picking up imports
+whose worker died."""
 
 from django.utils import timezone
 from huey import crontab
@@ -7,7 +8,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from core.services import periodic_tick_claim
 from customers.freshness import duplicates_find
-from customers.imports import import_run, import_validate
+from customers.imports import import_run, import_validate, imports_resume
 from customers.tiers import tiers_propose
 
 
@@ -40,3 +41,9 @@ def import_validate_task(job_id: int) -> None:
 @db_task()
 def import_run_task(job_id: int) -> None:
     import_run(job_id=job_id)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def imports_resume_task() -> None:
+    if periodic_tick_claim(task="imports_resume", tick=timezone.now()):
+        imports_resume()

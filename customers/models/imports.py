@@ -47,6 +47,9 @@ class ImportJob(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    # Last sign of life of the job's worker: a running job silent for long is
+    # queued again (see customers.imports.imports_resume).
+    touched_at = models.DateTimeField(_("最近进展"), default=timezone.now)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:

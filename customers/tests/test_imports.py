@@ -433,3 +433,45 @@ def test_ten_thousand_transactions_import_within_a_minute(users, capture):
     customers[0].refresh_from_db()
     # 200 deals, over a million yuan, but all new: potential (B), not yet A.
     assert customers[0].tier_proposed == "B"
+
+
+def test_a_job_whose_worker_died_is_picked_up_again(users, capture):
+    """A job silent for long (its worker was killed) is queued again by the
+    sweep; a second run of a finished job writes nothing twice."""
+    import datetime as dt
+
+    from customers.imports import import_run, imports_resume
+
+    customer = CustomerFactory()
+    upload = sheet(
+        TX_HEADER, [[customer.pk, None, None, timezone.localdate(), 5, "x", None]]
+    )
+    job = start(users["supervisor"], "transactions", upload, capture)
+    # Confirmed, but the worker died before writing anything.
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="importing", touched_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    assert imports_resume() == []  # still within the time a worker may take
+    ImportJob.objects.filter(pk=job.pk).update(
+        touched_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    with capture(execute=True):
+        assert imports_resume() == [job.pk]
+    job.refresh_from_db()
+    assert job.status == "done" and Transaction.objects.count() == 1
+    assert imports_resume() == []
+    import_run(job_id=job.pk)  # a late second worker
+    assert Transaction.objects.count() == 1
+
+
+def test_the_stated_size_of_a_sheet_is_not_trusted(users, capture, monkeypatch):
+    from customers import imports
+
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    rows = [[CustomerFactory().pk, None, None, timezone.localdate(), 1, "x", None]] * 2
+    assert (
+        start(users["manager"], "transactions", sheet(TX_HEADER, rows), capture).status
+        == "validated"
+    )
+    job = start(users["manager"], "transactions", sheet(TX_HEADER, rows * 3), capture)
+    assert job.status == "failed" and "最多" in job.message
