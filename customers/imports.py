@@ -341,15 +341,15 @@ def _check_codes_and_owners(
     """Credit codes against the archive and within the sheet, owners by username,
     in a few queries for the whole sheet."""
     codes = [v["credit_code"] for _n, v in pending if v.get("credit_code")]
-    taken: dict[str, str] = {}
-    for start in range(0, len(codes), BATCH):
-        taken.update(
-            Customer.objects.filter(credit_code__in=codes[start : start + BATCH])
-            .values_list("credit_code", "name")
-            .order_by()
+    taken = dict(
+        _batched(
+            Customer.objects.values_list("credit_code", "name").order_by(),
+            "credit_code__in",
+            codes,
         )
+    )
     usernames = {v["owner"] for _n, v in pending if v["owner"]}
-    users = {u.username: u for u in User.objects.filter(username__in=usernames)}
+    users = {u.username: u for u in _batched(User.objects, "username__in", usernames)}
     may_assign = can_assign_owner(actor)
     may_own = can_own_customers(actor)
     seen: dict[str, int] = {}
@@ -428,6 +428,16 @@ def _check_transactions(
     _resolve_customers(actor, pending, checked)
 
 
+def _batched(queryset, lookup: str, values) -> list:
+    """Rows of ``queryset`` matching ``values`` through ``lookup`` (an ``__in``),
+    a batch of values per query (a sheet can hold more than a statement binds)."""
+    values = list(values)
+    found: list = []
+    for start in range(0, len(values), BATCH):
+        found += list(queryset.filter(**{lookup: values[start : start + BATCH]}))
+    return found
+
+
 def _code_key(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace(" ", "").upper()
 
@@ -448,26 +458,25 @@ def _resolve_customers(
             codes.add(_code_key(who["credit_code"]))
         if who["customer_name"]:
             names.add(who["customer_name"])
-    by_id = {c.pk: c for c in Customer.objects.filter(pk__in=ids)}
-    by_code = {c.credit_code: c for c in Customer.objects.filter(credit_code__in=codes)}
-    by_name: dict[str, Customer] = {}
-    ambiguous = set(
-        Customer.objects.filter(name__in=names)
-        .values("name")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-        .values_list("name", flat=True)
-    )
-    for customer in Customer.objects.filter(name__in=names - ambiguous):
-        by_name[customer.name] = customer
+    by_id = {c.pk: c for c in _batched(Customer.objects, "pk__in", ids)}
+    by_code = {
+        c.credit_code: c for c in _batched(Customer.objects, "credit_code__in", codes)
+    }
+    counted = Customer.objects.values("name").annotate(n=Count("id")).order_by()
+    ambiguous = {
+        row["name"] for row in _batched(counted, "name__in", names) if row["n"] > 1
+    }
+    by_name = {
+        c.name: c for c in _batched(Customer.objects, "name__in", names - ambiguous)
+    }
     refs = [v["external_ref"] for _n, v, _w in pending if v["external_ref"]]
-    used: set[str] = set()
-    for start in range(0, len(refs), BATCH):
-        used.update(
-            Transaction.all_objects.filter(
-                external_ref__in=refs[start : start + BATCH]
-            ).values_list("external_ref", flat=True)
+    used = set(
+        _batched(
+            Transaction.all_objects.values_list("external_ref", flat=True),
+            "external_ref__in",
+            refs,
         )
+    )
     seen: dict[str, int] = {}
     id_label = _label_of("transactions", "customer_id")
     for number, values, who in pending:

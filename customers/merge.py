@@ -49,7 +49,7 @@ from customers.models import (
     Transaction,
 )
 from customers.permissions import can_merge_customers
-from customers.search import customer_index, name_sort_key
+from customers.search import customer_index
 from customers.validation import reason_clean
 
 
@@ -260,7 +260,6 @@ def customer_merge(
             setattr(survivor, name, getattr(merged, name))
         filled += CREDIT_FIELDS
     filled = list(dict.fromkeys(filled))
-    survivor.name_sort = name_sort_key(survivor.name)
     versioned_update(survivor, version=survivor.version, fields=filled)
     customer_index.remove([merged.pk])
     customer_index.refresh([Customer.objects.get(pk=survivor.pk)])

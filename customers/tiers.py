@@ -36,6 +36,7 @@ from customers.validation import choice_clean, reason_clean
 # Amounts are whole cents; on SQLite their sums are floating point, so a sum is
 # compared with half a cent of slack (exact for sums of cents, on both databases).
 _SLACK = 0.005
+CHUNK = 5000  # customers per UPDATE when proposing for a list (bound parameters)
 
 
 def tier_for(figures: Figures, policy: CustomerPolicy, today: dt.date) -> str:
@@ -154,10 +155,16 @@ def tiers_propose(
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
         return run
-    sql, params = _proposal_sql(policy, timezone.localdate(now), now, ids)
+    today = timezone.localdate(now)
+    chunks = (
+        [None]
+        if ids is None
+        else [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        run.customers = max(cursor.rowcount, 0)
+        for chunk in chunks:
+            cursor.execute(*_proposal_sql(policy, today, now, chunk))
+            run.customers += max(cursor.rowcount, 0)
     run.finished_at = timezone.now()
     run.save(update_fields=["customers", "finished_at"])
     return run

@@ -265,3 +265,22 @@ def test_the_general_manager_hands_over_and_an_inactive_holder_can_be_cleared(
         reason="清理已离职人员名下客户",
     )
     assert not Customer.objects.filter(owner=holder).exists()
+
+
+def test_the_administrator_s_user_page_shows_the_refusal(client, users, agent_work):
+    agent = users["agent"]
+    client.force_login(users["admin"])
+    response = client.post(
+        f"/system/users/{agent.pk}/",
+        {
+            "display_name": agent.display_name,
+            "email": agent.email,
+            "phone": "",
+            "department": agent.department_id,
+            "roles": ["agent"],
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "停用前请先办理交接" in html and "负责的客户 3 项" in html
+    assert User.objects.get(pk=agent.pk).is_active

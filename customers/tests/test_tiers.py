@@ -337,3 +337,15 @@ def test_a_stale_rules_edit_is_a_conflict(users):
     with pytest.raises(DomainError):
         customer_policy_update(actor=users["manager"], version=None, a_count=9)
     assert customer_policy_get().a_count == 8
+
+
+def test_a_long_list_of_customers_is_proposed_in_chunks(users, monkeypatch):
+    from customers import tiers
+
+    monkeypatch.setattr(tiers, "CHUNK", 2)
+    customers = [CustomerFactory(tier="C") for _ in range(5)]
+    for customer in customers:
+        _deals(users["agent"], customer, [("200000", 2)])
+    run = tiers_propose(customer_ids=[c.pk for c in customers])
+    assert run.customers == 5 and not run.whole
+    assert {_proposed(c) for c in customers} == {"B"}
