@@ -25,7 +25,13 @@ from core.errors import DomainError
 from core.versioning import version_check, versioned_update
 from customers.models import RATING_ORDER, CreditAssessment, Customer
 from customers.permissions import can_assess_credit, credit_visibility_q
-from customers.transactions import AMOUNT_MAX, CENT, amount_clean, date_clean
+from customers.transactions import (
+    AMOUNT_MAX,
+    CENT,
+    amount_clean,
+    date_clean,
+    decimals,
+)
 from customers.validation import choice_clean, text_clean
 
 ASSESSED_SOURCES = [
@@ -67,7 +73,7 @@ def money_clean(value: Any, *, field: str, label: str) -> Decimal | None:
             field=field,
             code="invalid",
         ) from None
-    if not amount.is_finite() or amount != amount.quantize(CENT):
+    if not amount.is_finite():
         raise DomainError(
             _("%(label)s请填写金额（元），最多两位小数。") % {"label": label},
             field=field,
@@ -78,6 +84,12 @@ def money_clean(value: Any, *, field: str, label: str) -> Decimal | None:
             _("%(label)s应在 0 到 999,999,999,999.99 元之间。") % {"label": label},
             field=field,
             code="out_of_range",
+        )
+    if decimals(amount) > 2:
+        raise DomainError(
+            _("%(label)s请填写金额（元），最多两位小数。") % {"label": label},
+            field=field,
+            code="invalid",
         )
     return amount.quantize(CENT)
 

@@ -25,6 +25,7 @@ from accounts.handover import (
     HandoverProvider,
     handover_holdings,
     handover_provider_register,
+    handover_providers,
 )
 from accounts.models import User
 from accounts.permissions import has_role
@@ -149,6 +150,14 @@ def handover_perform(
         raise PermissionDenied
     from_user = User.objects.select_for_update().get(pk=from_user.pk)
     reason = reason_clean(reason)
+    known = {p.kind for p in handover_providers()} | {ANY_KIND}
+    for kind in receivers:
+        if kind not in known:
+            raise DomainError(
+                _("没有这类交接事项：%(kind)s。") % {"kind": kind},
+                field=f"receivers.{kind}",
+                code="unknown_kind",
+            )
     held = handover_holdings(from_user)
     if not held:
         raise DomainError(

@@ -710,7 +710,12 @@ def import_start(
             code="invalid_choice",
         )
     content = upload_check(upload)
-    name = str(getattr(upload, "name", "") or "import.xlsx")[-200:]
+    name = (
+        "".join(c for c in str(getattr(upload, "name", "") or "") if c.isprintable())[
+            -200:
+        ]
+        or "import.xlsx"
+    )
     job = ImportJob(kind=kind, file_name=name, created_by=actor)
     job.file.save(
         f"{timezone.now():%Y%m%d%H%M%S}.xlsx", ContentFile(content), save=False

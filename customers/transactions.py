@@ -44,6 +44,11 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, 28))
 
 
+def decimals(amount: Decimal) -> int:
+    """How many decimal places a finite amount really has (12.3400 has two)."""
+    return max(-amount.normalize().as_tuple().exponent, 0)
+
+
 def amount_clean(value: Any, *, field: str = "amount", label: str | None = None):
     """A positive amount in yuan with at most two decimals."""
     label = label or _("金额")
@@ -67,12 +72,6 @@ def amount_clean(value: Any, *, field: str = "amount", label: str | None = None)
             field=field,
             code="invalid",
         )
-    if amount != amount.quantize(CENT):
-        raise DomainError(
-            _("%(label)s最多保留两位小数。") % {"label": label},
-            field=field,
-            code="invalid",
-        )
     if amount <= 0:
         raise DomainError(
             _("%(label)s必须大于 0；作废一笔记录请用“作废”。") % {"label": label},
@@ -84,6 +83,12 @@ def amount_clean(value: Any, *, field: str = "amount", label: str | None = None)
             _("%(label)s不能超过 999,999,999,999.99 元。") % {"label": label},
             field=field,
             code="out_of_range",
+        )
+    if decimals(amount) > 2:
+        raise DomainError(
+            _("%(label)s最多保留两位小数。") % {"label": label},
+            field=field,
+            code="invalid",
         )
     return amount.quantize(CENT)
 

@@ -284,3 +284,15 @@ def test_the_administrator_s_user_page_shows_the_refusal(client, users, agent_wo
     assert response.status_code == 200
     assert "停用前请先办理交接" in html and "负责的客户 3 项" in html
     assert User.objects.get(pk=agent.pk).is_active
+
+
+def test_an_unknown_kind_of_holding_is_refused(users, agent_work):
+    with pytest.raises(DomainError) as info:
+        handover_perform(
+            actor=users["manager"],
+            from_user=users["agent"],
+            receivers={ANY_KIND: users["agent2"], "spaceships": users["agent2"]},
+            reason="离职",
+        )
+    assert info.value.field == "receivers.spaceships"
+    assert Customer.objects.filter(owner=users["agent"]).count() == 3
