@@ -332,13 +332,13 @@ class GrantFilterForm(forms.Form):
 
 
 class TransactionForm(forms.Form):
-    """Every field is checked by the service (its messages name the field)."""
+    """Text in; the service checks the values (its messages name the field)."""
 
     occurred_on = forms.CharField(
-        label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("日期"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    amount = forms.CharField(label=_("金额（元）"), max_length=32, required=False)
-    description = forms.CharField(label=_("合作内容"), max_length=200, required=False)
+    amount = forms.CharField(label=_("金额（元）"), max_length=32)
+    description = forms.CharField(label=_("合作内容"), max_length=200)
     external_ref = forms.CharField(
         label=_("外部单号"),
         max_length=64,

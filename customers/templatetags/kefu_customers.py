@@ -25,3 +25,15 @@ def customer_field_labels(names: list[str]) -> str:
         except Exception:  # a name from an older version of the model
             labels.append(name)
     return "、".join(labels)
+
+
+@register.filter
+def holding_label(item: dict) -> str:
+    """The name of a kind of holding in the reader's language (the record keeps
+    the name it had when the handover was made, for kinds no longer known)."""
+    from accounts.handover import handover_providers
+
+    for provider in handover_providers():
+        if provider.kind == item.get("kind"):
+            return str(provider.label)
+    return str(item.get("label", ""))

@@ -118,15 +118,19 @@ def test_entering_a_transaction_on_the_page_with_htmx(client, users, archive):
     customer = archive["customer"]
     client.force_login(users["agent"])
     url = f"/customers/{customer.pk}/transactions/"
-    bad = _html(
-        client.post(
-            url,
-            {"occurred_on": "2026-02-30", "amount": "-1", "description": ""},
-            HTTP_HX_REQUEST="true",
-        )
-    )
-    for field in ("occurred_on",):
-        assert f'data-field-error="{field}"' in bad
+    for data, field in [
+        (
+            {"occurred_on": "2026-02-30", "amount": "1", "description": "x"},
+            "occurred_on",
+        ),
+        ({"occurred_on": "2026-02-03", "amount": "-1", "description": "x"}, "amount"),
+        (
+            {"occurred_on": "2026-02-03", "amount": "1", "description": ""},
+            "description",
+        ),
+    ]:
+        bad = _html(client.post(url, data, HTTP_HX_REQUEST="true"))
+        assert f'data-field-error="{field}"' in bad, field
     assert not Transaction.objects.exists()
     good = _html(
         client.post(
