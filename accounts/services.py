@@ -27,6 +27,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.handover import handover_required_check
 from accounts.models import (
     ApiToken,
     Department,
@@ -220,6 +221,8 @@ def user_update(
                 % {"departments": "、".join(held)},
                 field="is_active" if not is_active else "department",
             )
+    if user.is_active and not is_active:
+        handover_required_check(user)  # nothing may stay with an inactive user
     if user.pk == actor.pk and {str(r) for r in roles} != set(
         user.groups.values_list("name", flat=True)
     ):

@@ -10,6 +10,7 @@ from accounts.auth import ActiveSessionAuth, BearerTokenAuth
 from api.errors import install_error_handlers
 from audit.api import router as audit_router
 from customers.api import router as customers_router
+from customers.relations_api import router as relations_router
 from notify.api import router as notify_router
 from security.api import router as security_router
 from sla.api import router as sla_router
@@ -51,3 +52,4 @@ api.add_router("", audit_router)
 api.add_router("", sla_router)
 api.add_router("", customers_router)
 api.add_router("", tickets_router)
+api.add_router("", relations_router)

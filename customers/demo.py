@@ -1,5 +1,6 @@
 """Demo step: about 300 fictitious customers of 华东捷运物流有限公司 with contacts,
-relationship events and a few access grants. Names, phones and credit codes are
+relationship events and a few access grants, then their transactions, credit
+and tiers (customers.demo_relations). Names, phones and credit codes are
 generated: mobile-style numbers use the unallocated 100 prefix, landlines a local
 number starting with 0 (which no real line has), credit codes a random body with
 a valid check character."""
@@ -12,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Case, DateTimeField, Value, When
 
 from core.demo import DemoContext
+from customers import demo_relations
 from customers.credit_code import credit_code_generate
 from customers.models import AccessGrant, Contact, Customer, CustomerEvent
 from customers.search import customer_index, name_sort_key
@@ -414,3 +416,4 @@ def build(ctx: DemoContext) -> None:
         .iterator(chunk_size=500)
     )
     ctx.made["customers"] = customers
+    demo_relations.build(ctx)

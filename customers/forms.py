@@ -6,7 +6,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import AccessGrant, Contact, Customer, CustomerEvent
+from customers.models import (
+    AccessGrant,
+    Contact,
+    CreditAssessment,
+    Customer,
+    CustomerEvent,
+    ImportJob,
+)
 from customers.selectors import ORDERINGS, owner_choices
 
 PROVINCES = [
@@ -318,4 +325,157 @@ class GrantFilterForm(forms.Form):
             ("refused", AccessGrant.Status.REFUSED.label),
             ("revoked", AccessGrant.Status.REVOKED.label),
         ],
+    )
+
+
+# --- relationship data: transactions, tiers, credit, freshness, handover, imports --
+
+
+class TransactionForm(forms.Form):
+    """Text in; the service checks the values (its messages name the field)."""
+
+    occurred_on = forms.CharField(
+        label=_("日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    amount = forms.CharField(label=_("金额（元）"), max_length=32)
+    description = forms.CharField(label=_("合作内容"), max_length=200)
+    external_ref = forms.CharField(
+        label=_("外部单号"),
+        max_length=64,
+        required=False,
+        help_text=_("订单号或合同号（可不填）；同一单号只记录一次。"),
+    )
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label=_("作废原因"), max_length=1000)
+
+
+class TierSetForm(forms.Form):
+    tier = forms.ChoiceField(label=_("客户分级"), choices=Customer.Tier.choices)
+    reason = forms.CharField(
+        label=_("原因"),
+        max_length=1000,
+        widget=forms.Textarea,
+        help_text=_("写明确认或调整的理由，例如合作情况、发展潜力。"),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class RulesForm(forms.Form):
+    window_months = forms.IntegerField(label=_("统计期（月）"))
+    a_amount = forms.IntegerField(label=_("A 类：统计期内金额不少于（元）"))
+    a_count = forms.IntegerField(label=_("A 类：统计期内合作不少于（笔）"))
+    a_tenure_months = forms.IntegerField(label=_("A 类：合作时间不少于（月）"))
+    b_amount = forms.IntegerField(label=_("B 类：统计期内金额不少于（元）"))
+    b_count = forms.IntegerField(label=_("B 类：或统计期内合作不少于（笔）"))
+    review_days = forms.IntegerField(
+        label=_("档案超过多少天未核实需复核"),
+        help_text=_("超过这个天数没有核实的客户档案会出现在“动态管理”的复核名单中。"),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class CreditAssessForm(forms.Form):
+    assessed_on = forms.CharField(
+        label=_("调查日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sources = forms.MultipleChoiceField(
+        label=_("资料来源"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[c for c in CreditAssessment.Source.choices if c[0] != "archive"],
+    )
+    notes = forms.CharField(
+        label=_("调查记录"),
+        max_length=5000,
+        widget=forms.Textarea,
+        help_text=_("调查到的经营、付款和资信情况，以及得出结论的依据。"),
+    )
+    rating = forms.ChoiceField(
+        label=_("信用评级"), choices=_blank("—", Customer.CreditRating.choices)
+    )
+    score = forms.CharField(label=_("信用分（0–100）"), max_length=8, required=False)
+    limit = forms.CharField(label=_("信用额度（元）"), max_length=32, required=False)
+    balance = forms.CharField(label=_("应收余额（元）"), max_length=32, required=False)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class CreditCheckForm(forms.Form):
+    amount = forms.CharField(label=_("订单或请求金额（元）"), max_length=32)
+
+
+class MergeForm(forms.Form):
+    survivor = forms.ChoiceField(label=_("保留哪一条"), choices=[])
+    reason = forms.CharField(
+        label=_("合并原因"), max_length=1000, widget=forms.Textarea
+    )
+
+    def __init__(self, *args, candidate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["survivor"].choices = [
+            (str(candidate.first_id), candidate.first.name),
+            (str(candidate.second_id), candidate.second.name),
+        ]
+
+
+class DismissForm(forms.Form):
+    note = forms.CharField(label=_("说明"), max_length=1000)
+
+
+class HandoverForm(forms.Form):
+    """Whose work, one receiver for everything and/or one per kind, and why. The
+    per-kind fields are added for the kinds the person holds."""
+
+    from_user = forms.ModelChoiceField(
+        label=_("交出工作的人"), queryset=None, empty_label=_("请选择")
+    )
+    to_user = forms.ModelChoiceField(
+        label=_("接收人（全部事项）"),
+        queryset=None,
+        required=False,
+        empty_label=_("请选择"),
+        help_text=_("可以只指定这一位，也可以在下面为某类事项另指定接收人。"),
+    )
+    reason = forms.CharField(
+        label=_("交接原因"),
+        max_length=1000,
+        widget=forms.Textarea,
+        help_text=_("例如：离职、调岗到销售部。"),
+    )
+
+    def __init__(self, *args, staff, receivers, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_user"].queryset = staff
+        self.fields["from_user"].label_from_instance = lambda u: (
+            f"{u.name}（{u.username}）" + ("" if u.is_active else str(_("，已停用")))
+        )
+        self.fields["to_user"].queryset = receivers
+        for kind, label in kinds:
+            self.fields[f"receivers_{kind}"] = forms.ModelChoiceField(
+                label=_("“%(label)s”的接收人") % {"label": label},
+                queryset=receivers,
+                required=False,
+                empty_label=_("同上"),
+            )
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("导入内容"), choices=ImportJob.Kind.choices)
+    file = forms.FileField(
+        label=_("Excel 文件（.xlsx）"),
+        help_text=_("请用下方的模板填写；一次最多 50,000 行，文件不超过 10 MB。"),
+    )
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(
+        label=_("开始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=_("结束日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )

@@ -13,6 +13,10 @@ CONFIDENTIAL: dict[type, dict[str, tuple[str, ...]]] = {
     Customer: {
         "credit_rating": ("credit_rating", "get_credit_rating_display"),
         "credit_limit": ("credit_limit",),
+        "credit_score": ("credit_score",),
+        "credit_balance": ("credit_balance",),
+        "credit_trend": ("credit_trend", "get_credit_trend_display"),
+        "credit_assessed_at": ("credit_assessed_at",),
     },
     Contact: {
         "birthday": (

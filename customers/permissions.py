@@ -25,10 +25,28 @@ FLAG_PROBLEM = "customers.flag_problem"
 REQUEST_GRANT = "customers.request_grant"
 DECIDE_GRANT = "customers.decide_grant"
 EXPORT = "customers.export_customers"
+ADD_TRANSACTION = "customers.add_transaction"
+VOID_TRANSACTION = "customers.delete_transaction"
+CONFIRM_TIER = "customers.confirm_tier"
+MANAGE_RULES = "customers.manage_rules"
+MERGE = "customers.merge_customers"
+HANDOVER = "customers.perform_handover"
+IMPORT = "customers.import_customers"
 
 ROLE_GRANTS: dict[str, list[str]] = {
-    Role.AGENT: [VIEW, ADD, CHANGE, REQUEST_GRANT],
-    Role.SUPERVISOR: [VIEW, ADD, CHANGE, ASSIGN_OWNER, REQUEST_GRANT, EXPORT],
+    Role.AGENT: [VIEW, ADD, CHANGE, REQUEST_GRANT, ADD_TRANSACTION],
+    Role.SUPERVISOR: [
+        VIEW,
+        ADD,
+        CHANGE,
+        ASSIGN_OWNER,
+        REQUEST_GRANT,
+        EXPORT,
+        ADD_TRANSACTION,
+        VOID_TRANSACTION,
+        CONFIRM_TIER,
+        IMPORT,
+    ],
     Role.SERVICE_MANAGER: [
         VIEW,
         ADD,
@@ -39,12 +57,20 @@ ROLE_GRANTS: dict[str, list[str]] = {
         FLAG_PROBLEM,
         DECIDE_GRANT,
         EXPORT,
+        ADD_TRANSACTION,
+        VOID_TRANSACTION,
+        CONFIRM_TIER,
+        MANAGE_RULES,
+        MERGE,
+        HANDOVER,
+        IMPORT,
     ],
     # Any department may register a customer on the spot (a complaint never waits
     # for an archive record) and read the basics of the customers it serves.
     Role.DEPARTMENT_STAFF: [VIEW, ADD, REQUEST_GRANT],
     Role.DEPARTMENT_MANAGER: [VIEW, ADD, REQUEST_GRANT],
-    Role.GENERAL_MANAGER: [VIEW, REQUEST_GRANT],
+    # The general manager hands over the work of whoever leaves, managers too.
+    Role.GENERAL_MANAGER: [VIEW, REQUEST_GRANT, HANDOVER],
     # Read-only: reads customers, changes nothing (not even a grant request).
     Role.AUDITOR: [VIEW],
 }
@@ -146,3 +172,84 @@ def can_add_customer_event(user: Any, customer: Any) -> bool:
 def can_write_credit(user: Any, customer: Any) -> bool:
     """A grant lets a person read credit, not change it: owner or manager only."""
     return confidential_basis(user, customer) in {"owner", "manager"}
+
+
+# --- relationship data: transactions, tiers, credit, freshness, handover, imports --
+
+
+def can_add_transaction(user: Any, customer: Any) -> bool:
+    return can_view_customers(user) and has_capability(user, ADD_TRANSACTION)
+
+
+def can_void_transaction(user: Any) -> bool:
+    return can_view_customers(user) and has_capability(user, VOID_TRANSACTION)
+
+
+def can_confirm_tier(user: Any) -> bool:
+    """Tiers decide service levels: supervisors and the service manager set them."""
+    return can_view_customers(user) and has_capability(user, CONFIRM_TIER)
+
+
+def can_manage_rules(user: Any) -> bool:
+    """Tier thresholds and the review period: the service manager."""
+    return has_capability(user, MANAGE_RULES)
+
+
+def can_assess_credit(user: Any, customer: Any) -> bool:
+    """Credit investigations are written by the account owner or a manager."""
+    return can_write_credit(user, customer)
+
+
+def can_merge_customers(user: Any) -> bool:
+    return can_view_customers(user) and has_capability(user, MERGE)
+
+
+def can_perform_handover(user: Any) -> bool:
+    return can_view_customers(user) and has_capability(user, HANDOVER)
+
+
+def can_import(user: Any) -> bool:
+    return can_view_customers(user) and has_capability(user, IMPORT)
+
+
+def can_view_import(user: Any, job: Any) -> bool:
+    """An import's report: the person who uploaded it, or a service manager."""
+    if not can_import(user):
+        return False
+    return job.created_by_id == user.pk or has_capability(user, VIEW_CONFIDENTIAL)
+
+
+def import_visibility_q(user: Any) -> Q:
+    if not can_import(user):
+        return Q(pk__in=[])
+    if has_capability(user, VIEW_CONFIDENTIAL):
+        return Q()
+    return Q(created_by=user)
+
+
+def credit_visibility_q(user: Any, granted_ids: Container[int] = ()) -> Q:
+    """Customers whose credit the user may read (owner, manager, live grant), for
+    lists built on the confidential layer (e.g. worsened credit)."""
+    if not can_view_customers(user):
+        return Q(pk__in=[])
+    if has_capability(user, VIEW_CONFIDENTIAL):
+        return Q(deleted_at__isnull=True)
+    return Q(deleted_at__isnull=True) & (
+        Q(owner_id=user.pk) | Q(pk__in=list(granted_ids))
+    )
+
+
+def can_view_all_credit(user: Any) -> bool:
+    """The service manager reads every customer's credit (others: their own
+    customers and those they hold a grant for)."""
+    return can_view_customers(user) and has_capability(user, VIEW_CONFIDENTIAL)
+
+
+def can_view_handover(user: Any, handover: Any) -> bool:
+    """Whoever may hand over work, and the people a handover concerns."""
+    if can_perform_handover(user):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    receivers = {item.get("receiver") for item in handover.moved}
+    return handover.from_user_id == user.pk or user.get_username() in receivers

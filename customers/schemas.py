@@ -35,8 +35,14 @@ class CustomerOut(Schema):
     owner: str | None
     referred_by: CustomerRef | None
     tier: str
+    tier_proposed: str
+    tier_review: bool
     credit_rating: str | None
     credit_limit: Decimal | None
+    credit_score: int | None
+    credit_balance: Decimal | None
+    credit_trend: str | None
+    credit_assessed_at: LocalDateTime | None
     is_problem: bool
     problem_reason: str
     created_at: LocalDateTime

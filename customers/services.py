@@ -18,6 +18,7 @@ from accounts.models import User
 from core.audit import audit_record, audit_record_many
 from core.errors import DomainError
 from core.versioning import version_check, version_require, versioned_update
+from customers.credit import credit_archive_record
 from customers.masking import Masked, masked
 from customers.models import AccessGrant, Contact, Customer, CustomerEvent
 from customers.permissions import (
@@ -37,6 +38,7 @@ from customers.permissions import (
 )
 from customers.search import customer_index, name_sort_key
 from customers.selectors import customer_basis, customer_get_visible, grant_live_for
+from customers.tiers import tier_initial_record
 from customers.validation import (
     CONTACT_PRIVATE,
     CONTACT_SEARCHED,
@@ -104,6 +106,9 @@ def customer_create(
         )
     _save_unique(customer.save)
     customer_index.refresh([customer])
+    tier_initial_record(actor=actor, customer=customer)
+    if customer.credit_rating or customer.credit_limit is not None:
+        credit_archive_record(actor=actor, customer=customer, previous_rating="")
     audit_record(
         event="customer.create",
         actor=actor,
@@ -150,6 +155,13 @@ def customer_update(
             field=sorted(CREDIT_FIELDS & set(changed))[0],
             code="not_allowed",
         )
+    if "tier" in changed:
+        raise DomainError(
+            _("客户分级请在“分级”中确认或调整，并写明原因。"),
+            field="tier",
+            code="use_tier_confirmation",
+        )
+    previous_rating = customer.credit_rating
     for name in changed:
         setattr(customer, name, cleaned[name])
     fields = list(changed)
@@ -159,6 +171,10 @@ def customer_update(
     _save_unique(lambda: versioned_update(customer, version=version, fields=fields))
     if CUSTOMER_SEARCHED & set(changed):
         customer_index.refresh([customer])
+    if CREDIT_FIELDS & set(changed):
+        credit_archive_record(
+            actor=actor, customer=customer, previous_rating=previous_rating
+        )
     audit_record(
         event="customer.update",
         actor=actor,

@@ -145,7 +145,7 @@ def _credit_limit(value: Any) -> Decimal | None:
     return amount
 
 
-def _owner(value: User | None) -> User | None:
+def owner_clean(value: User | None) -> User | None:
     if value is None:
         return None
     if not value.is_active or not has_role(value, *BUSINESS_ROLES):
@@ -155,8 +155,12 @@ def _owner(value: User | None) -> User | None:
     return value
 
 
-def customer_clean(values: dict[str, Any], *, instance: Customer | None) -> dict:
-    """Validate the given customer fields; messages name the field."""
+def customer_clean(
+    values: dict[str, Any], *, instance: Customer | None, clash_check: bool = True
+) -> dict:
+    """Validate the given customer fields; messages name the field. An import
+    checks credit codes against the archive itself, in batches
+    (``clash_check=False``)."""
     unknown = set(values) - CUSTOMER_FIELDS
     if unknown:
         raise TypeError(f"not customer fields: {sorted(unknown)}")
@@ -203,7 +207,7 @@ def customer_clean(values: dict[str, Any], *, instance: Customer | None) -> dict
         elif name == "email":
             value = _email(value, field=name)
         elif name == "owner":
-            value = _owner(value)
+            value = owner_clean(value)
         elif name == "referred_by":
             if value is not None and (
                 value.is_deleted or (instance is not None and value.pk == instance.pk)
@@ -230,7 +234,7 @@ def customer_clean(values: dict[str, Any], *, instance: Customer | None) -> dict
             field="credit_code",
             code="person_has_no_credit_code",
         )
-    if code and "credit_code" in cleaned:
+    if code and "credit_code" in cleaned and clash_check:
         clash = Customer.objects.filter(credit_code=code)
         if instance is not None:
             clash = clash.exclude(pk=instance.pk)

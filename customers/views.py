@@ -46,6 +46,8 @@ from customers.permissions import (
     can_write_credit,
     customer_visibility_q,
 )
+from customers.subnav import subnav
+from customers.transactions import transaction_list_for
 from customers.validation import CUSTOMER_FIELDS
 
 PAGE_SIZE = 25
@@ -133,6 +135,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "query": _query_without_cursor(request),
         "can_create": can_create_customer(request.user),
         "can_export": can_export_customers(request.user),
+        "subnav": subnav(request.user, "list"),
     }
     if request.htmx and request.htmx.target == "customer-results":
         return render(request, "customers/partials/_customer_results.html", context)
@@ -192,12 +195,30 @@ def customer_pick_view(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, customer: Masked) -> dict:
+    from customers.credit_views import credit_context
+    from customers.freshness import duplicates_of
+    from customers.merge import merge_kind_labels, merge_list_for
+    from customers.permissions import can_merge_customers
+    from customers.tier_views import tier_context
+    from customers.transaction_views import transactions_context
+
     user = request.user
     record = customer.record
     contacts = selectors.contacts_masked(
         contacts=selectors.contact_list_for(customer=record), basis=customer.basis
     )
+    relations = {
+        **transactions_context(request, record),
+        **tier_context(request, record),
+        **credit_context(request, customer),
+        "merges": merge_list_for(customer=record)[:20],
+        "merge_kinds": merge_kind_labels(),
+        "duplicates": duplicates_of(customer=record)
+        if can_merge_customers(user)
+        else [],
+    }
     return {
+        **relations,
         "customer": customer,
         "contacts": contacts,
         "events": selectors.customer_event_list(customer=record)[:200],
@@ -231,14 +252,16 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = services.customer_open(
         viewer=request.user, pk=pk, channel="page", request=request
     )
-    return render(
-        request, "customers/customer_detail.html", _detail_context(request, customer)
-    )
+    context = _detail_context(request, customer)
+    context["customer"] = customer
+    return render(request, "customers/customer_detail.html", context)
 
 
 @require_GET
 def customer_print_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The 资料卡 on A4: page one (basics, credit, contacts), page two (events)."""
+    """The 资料卡 on A4: page one (basics, credit, contacts, latest transactions),
+    page two (events)."""
+
     customer = services.customer_open(
         viewer=request.user, pk=pk, channel="print", request=request
     )
@@ -253,6 +276,7 @@ def customer_print_view(request: HttpRequest, pk: int) -> HttpResponse:
                 basis=customer.basis,
             ),
             "events": selectors.customer_event_list(customer=record),
+            "transactions": transaction_list_for(customer=record)[:10],
             "printed_at": timezone.now(),
         },
     )
@@ -350,6 +374,7 @@ def customer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         owner=record.owner_id, referred_by=record.referred_by_id, version=record.version
     )
     form = _customer_form(request, record, request.POST or None, initial=initial)
+    del form.fields["tier"]  # confirmed or changed with a reason, on the tier tab
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         version = values.pop("version", None)

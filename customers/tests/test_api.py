@@ -90,7 +90,14 @@ def test_a_body_that_is_not_json_is_400(api, users):
     assert response.status_code == 400
 
 
-MASKED_CUSTOMER = ["credit_rating", "credit_limit"]
+MASKED_CUSTOMER = [
+    "credit_rating",
+    "credit_limit",
+    "credit_score",
+    "credit_balance",
+    "credit_trend",
+    "credit_assessed_at",
+]
 MASKED_CONTACT = ["birthday", "family", "interests", "personality", "relationships"]
 
 

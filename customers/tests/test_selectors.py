@@ -45,7 +45,15 @@ def test_a_masked_customer_hides_credit_and_names_it(archive):
     view = masked(archive["customer"], basis=None)
     assert view.credit_rating is None and view.credit_limit is None
     assert view.get_credit_rating_display is None
-    assert view.masked_fields == ["credit_rating", "credit_limit"]
+    assert view.masked_fields == [
+        "credit_rating",
+        "credit_limit",
+        "credit_score",
+        "credit_balance",
+        "credit_trend",
+        "credit_assessed_at",
+    ]
+    assert view.credit_score is None and view.credit_balance is None
     assert view.name == "华为技术有限公司" and view.tier == "A"
     with pytest.raises(AttributeError):
         view.name = "x"

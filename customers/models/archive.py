@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -69,6 +70,12 @@ class Customer(TimeStampedModel, VersionedModel, SoftDeleteModel):
         CC = "CC", "CC"
         C = "C", "C"
 
+    class CreditTrend(models.TextChoices):
+        FIRST = "first", _("首次评估")
+        UP = "up", _("上升")
+        SAME = "same", _("持平")
+        DOWN = "down", _("下降")
+
     kind = models.CharField(
         _("类型"), max_length=16, choices=Kind, default=Kind.ORGANISATION
     )
@@ -112,6 +119,30 @@ class Customer(TimeStampedModel, VersionedModel, SoftDeleteModel):
     credit_limit = models.DecimalField(
         _("信用额度（元）"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    credit_score = models.PositiveSmallIntegerField(_("信用分"), null=True, blank=True)
+    credit_balance = models.DecimalField(
+        _("应收余额（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    credit_assessed_at = models.DateTimeField(_("最近信用评估"), null=True, blank=True)
+    credit_trend = models.CharField(
+        _("信用变化"), max_length=8, choices=CreditTrend, blank=True
+    )
+    # What the tier rules propose (a nightly job, see customers.tiers) and whether
+    # a person still has to look at it: set when a new proposal differs from the
+    # confirmed tier, cleared when someone confirms or overrides it.
+    tier_proposed = models.CharField(
+        _("建议分级"), max_length=1, choices=Tier, blank=True
+    )
+    tier_proposed_at = models.DateTimeField(_("建议时间"), null=True, blank=True)
+    tier_review = models.BooleanField(_("分级待复核"), default=False)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("已合并到"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+    )
     verified_at = models.DateTimeField(_("最近核实"), null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -151,6 +182,11 @@ class Customer(TimeStampedModel, VersionedModel, SoftDeleteModel):
             ("request_grant", _("申请查阅授权")),
             ("decide_grant", _("审批查阅授权")),
             ("export_customers", _("导出客户档案")),
+            ("confirm_tier", _("确认或调整客户分级")),
+            ("manage_rules", _("设置分级、动态管理规则")),
+            ("merge_customers", _("合并重复客户")),
+            ("perform_handover", _("办理员工交接")),
+            ("import_customers", _("导入客户档案和合作记录")),
         ]
         indexes = [
             models.Index(
@@ -182,6 +218,38 @@ class Customer(TimeStampedModel, VersionedModel, SoftDeleteModel):
             models.Index(
                 fields=["created_at", "id"], condition=LIVE, name="customer_created"
             ),
+            models.Index(
+                fields=["tier_proposed", "id"],
+                condition=LIVE & Q(tier_review=True),
+                name="customer_tier_review",
+            ),
+            # Every customer whose proposal differs from its confirmed tier,
+            # reviewed or not (the review list's "all differences").
+            models.Index(
+                fields=["tier_proposed", "id"],
+                condition=LIVE & ~Q(tier_proposed="") & ~Q(tier_proposed=F("tier")),
+                name="customer_tier_differs",
+            ),
+            models.Index(
+                fields=["credit_assessed_at", "id"],
+                condition=LIVE & Q(credit_trend="down"),
+                name="customer_credit_worsened",
+            ),
+            # The review list (动态管理): oldest check first, for everyone or per
+            # account manager; a record never verified counts from its creation.
+            models.Index(
+                Coalesce("verified_at", "created_at"),
+                "id",
+                condition=LIVE,
+                name="customer_freshness",
+            ),
+            models.Index(
+                "owner",
+                Coalesce("verified_at", "created_at"),
+                "id",
+                condition=LIVE,
+                name="customer_owner_freshness",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -199,6 +267,18 @@ class Customer(TimeStampedModel, VersionedModel, SoftDeleteModel):
             models.CheckConstraint(
                 condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0),
                 name="customer_credit_limit_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_balance__isnull=True) | Q(credit_balance__gte=0),
+                name="customer_credit_balance_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_score__isnull=True) | Q(credit_score__lte=100),
+                name="customer_credit_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(tier_proposed__in=["", "A", "B", "C"]),
+                name="customer_tier_proposed_valid",
             ),
         ]
 
@@ -401,6 +481,7 @@ class AccessGrant(models.Model):
         APPROVED = "approved", _("已批准")
         REFUSED = "refused", _("已拒绝")
         REVOKED = "revoked", _("已收回")
+        WITHDRAWN = "withdrawn", _("已撤回")
 
     customer = models.ForeignKey(
         Customer,
