@@ -33,13 +33,8 @@ class TicketsConfig(AppConfig):
 
 def _handover_provider_install() -> None:
     """Open tickets join the archive's handover (and block deactivating someone
-    who still owns any) once the handover framework of issue 6 is installed."""
-    try:
-        from accounts.handover import HandoverProvider, handover_provider_register
-    except (
-        ImportError
-    ):  # not merged yet: tickets.services.tickets_handover stands alone
-        return
+    who still owns any)."""
+    from accounts.handover import HandoverProvider, handover_provider_register
     from tickets import handover
     from tickets.services import tickets_handover
 

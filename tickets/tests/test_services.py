@@ -682,3 +682,47 @@ def test_what_the_handover_page_is_told_about_a_persons_tickets(make_ticket, use
     )
     assert moved == 2 and handover.open_ticket_count(users["agent2"]) == 0
     assert _refresh(first).department.code == "transport"
+
+
+def test_the_archive_handover_refuses_deactivation_then_moves_open_tickets(
+    make_ticket, users, django_capture_on_commit_callbacks
+):
+    """Tickets take part in the one recorded handover of the customer archive."""
+    from accounts.handover import handover_holdings
+    from accounts.models import User
+    from accounts.services import user_update
+    from customers.handover import ANY_KIND, handover_perform
+
+    open_ones = [make_ticket("agent2") for _ in range(2)]
+    leaver = users["agent2"]
+
+    def deactivate():
+        user_update(
+            actor=users["admin"],
+            user=leaver,
+            display_name=leaver.display_name,
+            email=leaver.email,
+            phone=leaver.phone,
+            department=leaver.department,
+            roles=list(leaver.groups.values_list("name", flat=True)),
+            is_active=False,
+        )
+
+    with pytest.raises(DomainError) as refused:
+        deactivate()
+    assert refused.value.code == "handover_required"
+    assert "未完成的工单 2 项" in refused.value.message
+    assert User.objects.get(pk=leaver.pk).is_active
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record = handover_perform(
+            actor=users["manager"],
+            from_user=leaver,
+            receivers={ANY_KIND: users["agent"]},
+            reason="调岗",
+        )
+    assert {m["kind"]: m["count"] for m in record.moved}["tickets"] == 2
+    assert all(_refresh(t).owner == users["agent"] for t in open_ones)
+    assert handover_holdings(leaver) == []
+    deactivate()
+    assert not User.objects.get(pk=leaver.pk).is_active
