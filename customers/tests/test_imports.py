@@ -3,11 +3,12 @@ unless the valid rows alone are chosen, the job's states, and a large sheet."""
 
 import datetime as dt
 import io
-import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
@@ -381,7 +382,7 @@ def test_only_the_uploader_imports_or_cancels(users, capture):
     assert not Transaction.objects.exists()
 
 
-def test_ten_thousand_customers_import_within_a_minute(users, capture):
+def test_ten_thousand_customers_import_in_bulk(users, capture):
     rows = [
         [
             f"测试导入{n:05d}物流有限公司",
@@ -404,31 +405,31 @@ def test_ten_thousand_customers_import_within_a_minute(users, capture):
     rows[17][9] = "坏号码!"
     rows[4242][0] = ""
     upload = sheet(CUSTOMER_HEADER, rows)
-    started = time.monotonic()
-    job = start(users["manager"], "customers", upload, capture)
-    assert job.total_rows == 10_000 and job.error_rows == 2
-    assert set(job.issues.values_list("row", flat=True)) == {19, 4244}
-    job = confirm(users["manager"], job, capture, valid_only=True)
-    elapsed = time.monotonic() - started
+    with CaptureQueriesContext(connection) as queries:
+        job = start(users["manager"], "customers", upload, capture)
+        assert job.total_rows == 10_000 and job.error_rows == 2
+        assert set(job.issues.values_list("row", flat=True)) == {19, 4244}
+        job = confirm(users["manager"], job, capture, valid_only=True)
+    # Set-based: a few queries per chunk of rows, never a few per row.
+    assert len(queries) < 1_000, len(queries)
     assert job.status == "done" and job.imported_rows == 9_998
     assert Customer.objects.count() == 9_998
-    assert elapsed < 60, elapsed
     found = customer_page(user=users["agent"], q="导入09999").items
     assert [c.name for c in found] == ["测试导入09999物流有限公司"]
 
 
-def test_ten_thousand_transactions_import_within_a_minute(users, capture):
+def test_ten_thousand_transactions_import_in_bulk(users, capture):
     customers = [CustomerFactory() for _ in range(50)]
     day = timezone.localdate() - dt.timedelta(days=3)
     rows = [
         [customers[n % 50].pk, None, None, day, 100 + n, "零担快运", f"W{n:06d}"]
         for n in range(10_000)
     ]
-    started = time.monotonic()
-    job = start(users["manager"], "transactions", sheet(TX_HEADER, rows), capture)
-    job = confirm(users["manager"], job, capture)
+    with CaptureQueriesContext(connection) as queries:
+        job = start(users["manager"], "transactions", sheet(TX_HEADER, rows), capture)
+        job = confirm(users["manager"], job, capture)
     assert job.imported_rows == 10_000
-    assert time.monotonic() - started < 60
+    assert len(queries) < 400, len(queries)
     assert Transaction.objects.count() == 10_000
     customers[0].refresh_from_db()
     # 200 deals, over a million yuan, but all new: potential (B), not yet A.
