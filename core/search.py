@@ -43,7 +43,7 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.migrations.operations.base import Operation
-from django.db.models import Max
+from django.db.models import BooleanField, Max
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -324,12 +324,27 @@ class SearchIndex:
             params.append(term)
         return RawSQL(sql, params)
 
+    def _matching(self, queryset: models.QuerySet, **window: Any) -> models.QuerySet:
+        """``queryset`` narrowed to the matching ids (see ``_matching_sql``)."""
+        matching = self._matching_sql(**window)
+        if connection.vendor != "postgresql":
+            return queryset.filter(pk__in=matching)
+        # The ids are gathered once and then looked up by primary key, whatever
+        # the planner believes of the tables' sizes: right after a bulk load it
+        # has no statistics and may otherwise re-scan the documents per row.
+        meta = queryset.model._meta
+        column = f'"{meta.db_table}"."{meta.pk.column}"'
+        sql, params = matching.sql, matching.params
+        return queryset.filter(
+            RawSQL(f"{column} = ANY(ARRAY({sql}))", params, output_field=BooleanField())
+        )
+
     def filter(self, queryset: models.QuerySet, q: str) -> models.QuerySet:
         """``queryset`` narrowed to the objects whose document contains every term
         of ``q`` (the AND of the query's tokens through the index, re-checked).
         Fine for counting a few or ordering a small result; lists use ``page``."""
         terms, tokens = query_parse(q)
-        return queryset.filter(pk__in=self._matching_sql(terms, tokens))
+        return self._matching(queryset, terms=terms, tokens=tokens)
 
     def page(
         self,
@@ -357,15 +372,15 @@ class SearchIndex:
         queryset = queryset.order_by("-pk")
         floor = top - window
         rows = list(
-            queryset.filter(
-                pk__in=self._matching_sql(terms, tokens, above=floor, at_most=top)
+            self._matching(
+                queryset, terms=terms, tokens=tokens, above=floor, at_most=top
             )[: limit + 1]
         )
         if len(rows) <= limit and floor > 0:
             rows += list(
-                queryset.filter(
-                    pk__in=self._matching_sql(terms, tokens, at_most=floor)
-                )[: limit + 1 - len(rows)]
+                self._matching(queryset, terms=terms, tokens=tokens, at_most=floor)[
+                    : limit + 1 - len(rows)
+                ]
             )
         next_cursor = None
         if len(rows) > limit:
