@@ -1,0 +1,5 @@
+"""Demo step: complaints at every step."""
+
+
+def build(ctx) -> None:
+    pass
