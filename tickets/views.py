@@ -422,8 +422,9 @@ def ticket_event_create_view(request: HttpRequest, number: str) -> HttpResponse:
                 request=request,
             )
         except DomainError as exc:
+            found = reply_warnings(form.cleaned_data["body"])
             _form_errors(form, exc)
-            warnings = reply_warnings(form.cleaned_data["body"])
+            warnings = [w for w in found if w.code == exc.code]
         else:
             form = TicketEventForm(initial={"kind": form.cleaned_data["kind"]})
     if request.htmx:
