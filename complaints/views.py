@@ -10,15 +10,23 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from complaints import selectors, services
+from complaints import config, selectors, services
 from complaints.exports import complaints_export_xlsx
-from complaints.models import Complaint
+from complaints.models import (
+    ApprovalLimit,
+    Complaint,
+    PromiseWord,
+    RemedyKind,
+    RemedyPolicy,
+    RootCause,
+)
 from complaints.permissions import (
     can_acknowledge_bulletin,
+    can_configure_complaints,
     can_export_complaints,
     can_remind_bulletin,
     can_view_complaints,
@@ -27,7 +35,7 @@ from core.errors import DomainError
 from core.pagination import keyset_paginate
 from customers.exports import xlsx_response
 from customers.masking import masked
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketCategory
 from tickets.permissions import can_view_ticket_internals
 from tickets.selectors import number_clean, ticket_timeline, ticket_visible
 
@@ -102,6 +110,7 @@ def complaint_list_view(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": STATUSES,
         "can_export": can_export_complaints(user),
+        "can_configure": can_configure_complaints(user),
         "pending_acks": selectors.bulletin_acks_pending_for(user=user)[:10],
     }
     return render(request, "complaints/complaint_list.html", context)
@@ -236,3 +245,113 @@ def bulletin_remind_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def level_label(level: int) -> str:
     return Complaint.Level(level).label
+
+
+# --- settings: promise wording, root causes, approval limits, remedy policy ----------
+
+
+def _configurer(request: HttpRequest) -> None:
+    _require(can_configure_complaints(request.user))
+
+
+@require_GET
+def settings_view(request: HttpRequest) -> HttpResponse:
+    _configurer(request)
+    return render(
+        request,
+        "complaints/settings.html",
+        {
+            "words": PromiseWord.objects.order_by("word"),
+            "causes": RootCause.objects.order_by("sort_order", "id"),
+            "limits": ApprovalLimit.objects.order_by("rank"),
+            "policies": RemedyPolicy.objects.select_related("category").order_by(
+                "category__sort_order", "category_id", "severity", "id"
+            ),
+            "categories": TicketCategory.objects.filter(is_active=True),
+            "severities": Ticket.Severity.choices,
+            "remedy_kinds": RemedyKind.choices,
+        },
+    )
+
+
+def _settings_saved(request: HttpRequest, call) -> HttpResponse:
+    try:
+        call()
+    except DomainError as exc:
+        for error in exc.errors:
+            messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("已保存。"))
+    return redirect("complaints:settings")
+
+
+@require_POST
+def promise_word_save_view(request: HttpRequest) -> HttpResponse:
+    _configurer(request)
+    post = request.POST
+    return _settings_saved(
+        request,
+        lambda: config.promise_word_save(
+            actor=request.user,
+            word=post.get("word", ""),
+            explanation=post.get("explanation", ""),
+            is_active=post.get("is_active") == "on",
+            request=request,
+        ),
+    )
+
+
+@require_POST
+def root_cause_save_view(request: HttpRequest) -> HttpResponse:
+    _configurer(request)
+    post = request.POST
+    return _settings_saved(
+        request,
+        lambda: config.root_cause_save(
+            actor=request.user,
+            code=post.get("code", ""),
+            name=post.get("name", ""),
+            is_active=post.get("is_active") == "on",
+            request=request,
+        ),
+    )
+
+
+@require_POST
+def approval_limit_save_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _configurer(request)
+    limit = get_object_or_404(ApprovalLimit, pk=pk)
+    return _settings_saved(
+        request,
+        lambda: config.approval_limit_set(
+            actor=request.user,
+            limit=limit,
+            amount=request.POST.get("amount", ""),
+            request=request,
+        ),
+    )
+
+
+@require_POST
+def remedy_policy_save_view(request: HttpRequest) -> HttpResponse:
+    _configurer(request)
+    post = request.POST
+    code = post.get("category", "")
+    category = TicketCategory.objects.filter(code=code).first() if code else None
+
+    def save():
+        if code and category is None:
+            raise DomainError(
+                _("没有这个类别。"), field="category", code="invalid_choice"
+            )
+        config.remedy_policy_save(
+            actor=request.user,
+            category=category,
+            severity=post.get("severity", ""),
+            kind=post.get("kind", ""),
+            amount=post.get("amount", ""),
+            note=post.get("note", ""),
+            request=request,
+        )
+
+    return _settings_saved(request, save)
