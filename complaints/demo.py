@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from complaints import services
+from complaints.defaults import defaults_ensure
 from complaints.models import Complaint, RemedyPolicy
 from core.demo import DemoContext
 from customers.models import Customer
@@ -176,6 +177,7 @@ def _walk(ticket: Ticket, goal: str, users: dict, cat: str) -> None:
 
 def build(ctx: DemoContext) -> None:
     users = ctx.made["users"]
+    defaults_ensure()
     categories = {c.code: c for c in TicketCategory.objects.all()}
     _policy(categories)
     _records_for_bulk_tickets()

@@ -12,25 +12,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from complaints.models import Complaint
 from complaints.permissions import can_export_complaints
 from core.audit import audit_record
+from customers.exports import _row  # the archive's safe cells (text stays text)
 from customers.masking import masked
 from tickets.models import Ticket
 
 EXPORT_MAX = 50000
-
-
-def _row(sheet, values: list[Any]) -> list[Any]:
-    cells = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value="" if value is None else value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # "=…" stays text, never a formula
-        cells.append(cell)
-    return cells
 
 
 def _local(value) -> str:

@@ -221,3 +221,16 @@ def test_an_appeal_reopens_a_closed_complaint_for_assessment_and_escalates(
     ticket.refresh_from_db()
     assert ticket.status == "assessing" and ticket.closed_at is None
     assert Complaint.objects.get(pk=ticket.pk).escalation_level == 1
+
+
+def test_the_automatic_close_leaves_a_complaint_without_follow_up_open(complaint):
+    """A complaint resolved on the spot is not closed by the nightly job before
+    its follow-up; the job goes on with the others."""
+    from tickets.services import tickets_autoclose
+
+    ticket = complaint(resolution="当场向客户致歉并补发")
+    assert ticket.status == "resolved"
+    later = timezone.now() + dt.timedelta(days=30)
+    assert tickets_autoclose(now=later) == 0
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved"

@@ -7,6 +7,7 @@ unsatisfied and escalates to `gm`."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from complaints.defaults import defaults_ensure
 from complaints.models import Complaint
 from tests.browser.test_customers import logout
 from tests.browser.test_shell import login
@@ -20,6 +21,7 @@ def test_a_damaged_goods_complaint_from_registration_to_escalation(
     page: Page, live_server, demo_accounts
 ):
     base = live_server.url
+    defaults_ensure()  # an earlier transactional test may have emptied the tables
     TicketCategory.objects.create(code="damaged", name="货物破损")
 
     # 仓储部 registers the complaint at once (受理要快).
