@@ -9,6 +9,7 @@ from accounts.api import router as accounts_router
 from accounts.auth import ActiveSessionAuth, BearerTokenAuth
 from api.errors import install_error_handlers
 from audit.api import router as audit_router
+from complaints.api import router as complaints_router
 from customers.api import router as customers_router
 from customers.relations_api import router as relations_router
 from notify.api import router as notify_router
@@ -52,4 +53,5 @@ api.add_router("", audit_router)
 api.add_router("", sla_router)
 api.add_router("", customers_router)
 api.add_router("", tickets_router)
+api.add_router("", complaints_router)
 api.add_router("", relations_router)

@@ -112,10 +112,11 @@ MODULES: list[Module] = [
         "message-report",
         WORK,
         _business_or_auditor,
-        None,
+        "complaints:complaint_list",
         _(
             "投诉从受理、判断、调查、补救、答复到回访和归档，按流程推进；超时或客户不满意时逐级升级。"
         ),
+        match="complaints:",
     ),
     Module(
         "customers",

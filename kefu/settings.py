@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "sla",
     "customers",
     "tickets",
+    "complaints",
     "api",
     "home",
     "security",
@@ -251,11 +252,17 @@ KEFU_SERVICE_DEPARTMENT = os.environ.get("KEFU_SERVICE_DEPARTMENT", "cs")
 KEFU_TICKET_WATCH_TRANSFERS = int(os.environ.get("KEFU_TICKET_WATCH_TRANSFERS", "2"))
 KEFU_TICKET_UNANSWERED_HOURS = int(os.environ.get("KEFU_TICKET_UNANSWERED_HOURS", "8"))
 KEFU_TICKET_AUTOCLOSE_DAYS = int(os.environ.get("KEFU_TICKET_AUTOCLOSE_DAYS", "7"))
+# Complaints: a complaint of the same customer, or on the same product, order or
+# batch and category, within this many days recurs (问题复发).
+KEFU_COMPLAINT_RECURRENCE_DAYS = int(
+    os.environ.get("KEFU_COMPLAINT_RECURRENCE_DAYS", "90")
+)
 # One demo step per app, in dependency order (manage.py kefu_demo).
 KEFU_DEMO_STEPS = [
     "accounts.demo.build",
     "customers.demo.build",
     "tickets.demo.build",
+    "complaints.demo.build",
 ]
 
 LOGGING = {

@@ -52,6 +52,8 @@ class TicketAction:
     primary: bool = False
     order: int = 100
     done_message: Promise | str = ""
+    # Extra context of the form's partial: ``context(user, ticket) -> dict``.
+    context: Callable[[Any, Ticket], dict] | None = None
 
 
 ACTIONS: dict[str, TicketAction] = {}

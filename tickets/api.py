@@ -200,6 +200,7 @@ def create_ticket_event(request: HttpRequest, number: str, payload: EventIn):
         actor=request.auth,
         kind=payload.kind,
         body=payload.body,
+        confirm={"promise_wording"} if payload.confirm_promise_wording else (),
         request=request,
     )
     return Status(201, event)

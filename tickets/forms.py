@@ -258,6 +258,9 @@ class TicketEventForm(forms.Form):
         initial="note",
     )
     body = forms.CharField(label=_("内容"), widget=forms.Textarea, max_length=10000)
+    confirm_warnings = forms.BooleanField(
+        label=_("我已了解提示，仍然发送"), required=False
+    )
 
 
 class CategoryForm(forms.Form):

@@ -147,6 +147,11 @@ class TicketPatch(Schema):
 class EventIn(Schema):
     kind: str = Field(..., max_length=16, description="note or reply")
     body: str = Field(..., max_length=10000)
+    confirm_promise_wording: bool = Field(
+        False,
+        description="send a reply although it promises substance (赔偿, 保证 …); "
+        "without it such a reply is 422 with code promise_wording",
+    )
 
 
 class EventOut(Schema):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from customers.permissions import can_own_customers
 from customers.services import contact_create, customer_create
 from customers.validation import text_clean
 from notify.services import notify_user
+from tickets.extensions import reply_warnings, ticket_created_run
 from tickets.handover import ticket_receiver_error
 from tickets.models import (
     DONE_STATUSES,
@@ -201,6 +202,54 @@ def _owner_check(owner: User, *, field: str) -> None:
     error = ticket_receiver_error(owner)
     if error:
         raise DomainError(error, field=field, code="not_allowed")
+
+
+# --- for other apps' services (the ticket locked with ``ticket_lock``) ------------
+
+
+def ticket_status_change(
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    status: str,
+    fields: Iterable[str] = (),
+    body: str = "",
+    public: bool = True,
+    **data: Any,
+) -> TicketEvent:
+    """Set a locked ticket's status and the ``fields`` already set on it, add 1 to
+    its version and record the change on the timeline."""
+    now = timezone.now()
+    previous = _set_status(ticket, status)
+    _save(ticket, ["status", "is_open", "unassigned", *fields], now=now)
+    return _status_event(
+        ticket, actor, previous, now=now, body=body, public=public, **data
+    )
+
+
+def ticket_save(ticket: Ticket, fields: Iterable[str]) -> None:
+    """Save fields of a locked ticket (one version step, no timeline entry)."""
+    _save(ticket, list(fields), now=timezone.now())
+
+
+def ticket_event_write(
+    *,
+    ticket: Ticket,
+    kind: str,
+    actor: User | None,
+    body: str = "",
+    public: bool = False,
+    **data: Any,
+) -> TicketEvent:
+    """One timeline entry written by another app's service."""
+    return _event(
+        ticket, kind, actor, now=timezone.now(), public=public, body=body, **data
+    )
+
+
+def ticket_tell(user_id: int | None, *, title: str, ticket: Ticket, key: str) -> None:
+    """An in-app notice about ``ticket`` after commit."""
+    _tell(user_id, title=title, ticket=ticket, key=key)
 
 
 # --- numbers and links ------------------------------------------------------------
@@ -444,6 +493,7 @@ def ticket_create(
             first_contact_resolution=True,
         )
     ticket_index.refresh([ticket])
+    ticket_created_run(ticket=ticket, actor=actor, request=request)
     if owner.pk != actor.pk:
         title = (
             _("新工单待分派：%(number)s %(subject)s")
@@ -601,6 +651,48 @@ def ticket_transfer(
     """Hand the ticket to one new owner: a person, or a department (its dispatcher
     receives it, marked unassigned), always with a reason."""
     ticket = _begin(ticket, actor, version, allowed=can_edit_ticket, action="transfer")
+    return _route(
+        ticket, actor, reason=reason, to_user=to_user, to_department=to_department
+    )
+
+
+def ticket_route(
+    *,
+    ticket: Ticket,
+    actor: User,
+    reason: str,
+    to_user: User | None = None,
+    to_department: Department | None = None,
+    fields: Iterable[str] = (),
+) -> Ticket:
+    """Move a ticket that another app's service has locked (``_locked`` through
+    its own ``ticket_lock``) and whose rule it has checked, as a transfer does:
+    the timeline, the counters and the notice are the same. ``fields`` already
+    set on the ticket are saved with it (one version step)."""
+    return _route(
+        ticket,
+        actor,
+        reason=reason,
+        to_user=to_user,
+        to_department=to_department,
+        fields=list(fields),
+    )
+
+
+def ticket_lock(ticket: Ticket) -> Ticket:
+    """The ticket locked until commit, read afresh (for another app's service)."""
+    return _locked(ticket)
+
+
+def _route(
+    ticket: Ticket,
+    actor: User,
+    *,
+    reason: str,
+    to_user: User | None,
+    to_department: Department | None,
+    fields: list[str] | None = None,
+) -> Ticket:
     if (to_user is None) == (to_department is None):
         raise DomainError(
             _("请指定接收人或接收部门（二选一）。"), field="to_user", code="required"
@@ -651,6 +743,7 @@ def ticket_transfer(
     _save(
         ticket,
         [
+            *(fields or []),
             "owner",
             "department",
             "unassigned",
@@ -852,11 +945,14 @@ def ticket_event_add(
     actor: User,
     kind: str,
     body: str,
+    confirm: Iterable[str] = (),
     request: HttpRequest | None = None,
 ) -> TicketEvent:
     """Add an internal note (anyone working on it) or a reply to the customer
     (owner or manager; the first one stops the first-response clock). Neither
-    changes the version."""
+    changes the version. A reply that a check warns about (promise wording …)
+    is refused with the warning's code unless ``confirm`` names it; the reply
+    then records the warnings that were shown."""
     if kind not in (K.NOTE, K.REPLY):
         raise DomainError(
             _("只能添加内部备注（note）或答复客户（reply）。"),
@@ -876,12 +972,24 @@ def ticket_event_add(
         raise DomainError(
             _("工单已关闭，请先重新打开再答复客户。"), field="kind", code="closed"
         )
+    data: dict[str, Any] = {}
+    if kind == K.REPLY:
+        warnings = reply_warnings(body)
+        for warning in warnings:
+            if warning.code not in confirm:
+                raise DomainError(warning.message, field="body", code=warning.code)
+        if warnings:
+            data["warnings"] = [
+                {"code": w.code, "words": list(w.words)} for w in warnings
+            ]
     now = timezone.now()
     updates: dict[str, Any] = {"last_activity_at": now}
     if kind == K.REPLY and ticket.first_response_at is None:
         updates["first_response_at"] = now
     Ticket.objects.filter(pk=ticket.pk).update(**updates)
-    return _event(ticket, kind, actor, now=now, public=kind == K.REPLY, body=body)
+    return _event(
+        ticket, kind, actor, now=now, public=kind == K.REPLY, body=body, **data
+    )
 
 
 # --- handover and housekeeping ----------------------------------------------------
@@ -977,7 +1085,10 @@ def tickets_autoclose(*, now: dt.datetime | None = None, batch: int = 500) -> in
                 continue
             if ticket.resolved_at is None or ticket.resolved_at >= cutoff:
                 continue
-            ticket_close(ticket=ticket, actor=None)
+            try:
+                ticket_close(ticket=ticket, actor=None)
+            except DomainError:
+                continue  # a flow's guard keeps it open (e.g. no follow-up yet)
             closed += 1
     return closed
 

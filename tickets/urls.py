@@ -16,6 +16,7 @@ urlpatterns = [
     path("<str:number>/", views.ticket_detail_view, name="ticket_detail"),
     path("<str:number>/edit/", views.ticket_edit_view, name="ticket_edit"),
     path("<str:number>/events/", views.ticket_event_create_view, name="event_create"),
+    path("<str:number>/reply-check/", views.reply_check_view, name="reply_check"),
     path(
         "<str:number>/actions/<slug:action>/",
         views.ticket_action_view,

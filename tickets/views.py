@@ -22,6 +22,7 @@ from customers.permissions import can_view_customers
 from customers.selectors import contact_list_for, customer_search_quick
 from tickets import selectors, services
 from tickets.actions import action_get, action_run, actions_available
+from tickets.extensions import reply_warnings, ticket_panels
 from tickets.forms import (
     CategoryForm,
     TicketCreateForm,
@@ -337,6 +338,10 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict:
     if "transfer" in names:
         context["owner_choices"] = selectors.owner_choices()
         context["department_choices"] = selectors.department_choices()
+    for a in actions:
+        if a.context is not None:
+            context.update(a.context(user, ticket))
+    context["panels"] = ticket_panels(user, ticket)
     context.update(extra)
     return context
 
@@ -359,7 +364,11 @@ def ticket_action_view(request: HttpRequest, number: str, action: str) -> HttpRe
         registered = action_get(action)
     except DomainError:
         raise Http404 from None
-    data = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    data = {
+        k: values if len(values) > 1 else values[0]
+        for k, values in request.POST.lists()
+        if k != "csrfmiddlewaretoken"
+    }
     try:
         action_run(
             name=action, ticket=ticket, actor=request.user, data=data, request=request
@@ -380,6 +389,7 @@ def ticket_action_view(request: HttpRequest, number: str, action: str) -> HttpRe
                 fresh,
                 action_open=action,
                 action_errors=errors,
+                action_codes={(e.field or "action"): e.code for e in exc.errors},
                 action_values=data,
             ),
             status=422,
@@ -398,6 +408,7 @@ def ticket_event_create_view(request: HttpRequest, number: str) -> HttpResponse:
     """Add an internal note or a reply; htmx swaps the timeline and composer."""
     ticket = _ticket(request, number)
     form = TicketEventForm(request.POST)
+    warnings: list = []
     if form.is_valid():
         try:
             services.ticket_event_add(
@@ -405,10 +416,15 @@ def ticket_event_create_view(request: HttpRequest, number: str) -> HttpResponse:
                 actor=request.user,
                 kind=form.cleaned_data["kind"],
                 body=form.cleaned_data["body"],
+                confirm={w.code for w in reply_warnings(form.cleaned_data["body"])}
+                if form.cleaned_data["confirm_warnings"]
+                else (),
                 request=request,
             )
         except DomainError as exc:
+            found = reply_warnings(form.cleaned_data["body"])
             _form_errors(form, exc)
+            warnings = [w for w in found if w.code == exc.code]
         else:
             form = TicketEventForm(initial={"kind": form.cleaned_data["kind"]})
     if request.htmx:
@@ -419,6 +435,7 @@ def ticket_event_create_view(request: HttpRequest, number: str) -> HttpResponse:
             {
                 **_detail_context(request, ticket),
                 "event_form": form,
+                "reply_warnings": warnings,
             },
         )
     if form.errors:
@@ -531,4 +548,19 @@ def category_form_view(request: HttpRequest, pk: int | None = None) -> HttpRespo
             return redirect("tickets:category_list")
     return render(
         request, "tickets/category_form.html", {"form": form, "category": category}
+    )
+
+
+@require_POST
+def reply_check_view(request: HttpRequest, number: str) -> HttpResponse:
+    """htmx: what a reply being written would be warned about (promise wording
+    …), shown under the composer before it is sent."""
+    ticket = _ticket(request, number)
+    _require(can_reply(request.user, ticket))
+    body = request.POST.get("body", "")[:10000]
+    warnings = reply_warnings(body) if request.POST.get("kind") == "reply" else []
+    return render(
+        request,
+        "tickets/partials/_reply_warnings.html",
+        {"reply_warnings": warnings, "confirmable": False},
     )

@@ -46,8 +46,12 @@ def flow_register(
         FLOW_OF_TYPE[ticket_type] = name
 
 
+def flow_name(ticket: Ticket) -> str:
+    return FLOW_OF_TYPE.get(ticket.type, "simple")
+
+
 def flow_of(ticket: Ticket) -> dict[str, frozenset[str]]:
-    return FLOWS[FLOW_OF_TYPE.get(ticket.type, "simple")]
+    return FLOWS[flow_name(ticket)]
 
 
 def transition_allowed(ticket: Ticket, action: str) -> bool:
@@ -55,7 +59,8 @@ def transition_allowed(ticket: Ticket, action: str) -> bool:
 
 
 def transition_check(ticket: Ticket, action: str) -> None:
-    """Refuse an action the ticket's flow does not allow in its status."""
+    """Refuse an action the ticket's flow does not allow in its status, or that a
+    guard registered for the flow refuses (``tickets.extensions``)."""
     if not transition_allowed(ticket, action):
         raise DomainError(
             _("工单当前状态为“%(status)s”，不能执行此操作。")
@@ -63,3 +68,7 @@ def transition_check(ticket: Ticket, action: str) -> None:
             field="action",
             code="invalid_transition",
         )
+    from tickets.extensions import GUARDS
+
+    for guard in GUARDS.get((flow_name(ticket), action), ()):
+        guard(ticket)

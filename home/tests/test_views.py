@@ -122,7 +122,7 @@ def test_each_role_sees_its_home_page_and_sidebar(client, demo_accounts, usernam
 
 def test_a_module_not_built_says_so_honestly(client, demo_accounts):
     client.force_login(demo_accounts["agent"])
-    response = client.get("/m/complaints/")
+    response = client.get("/m/policies/")
     assert response.status_code == 200
     assert "建设中" in response.content.decode()
 
@@ -130,7 +130,7 @@ def test_a_module_not_built_says_so_honestly(client, demo_accounts):
 @pytest.mark.parametrize(
     "username,key",
     [
-        ("secadmin", "complaints"),
+        ("secadmin", "policies"),
         ("agent", "staff"),
         ("admin", "care"),
         ("agent", "reports"),
@@ -148,6 +148,7 @@ def test_unknown_or_built_modules_are_404(client, demo_accounts):
     assert client.get("/m/nothing/").status_code == 404
     assert client.get("/m/users/").status_code == 404
     assert client.get("/m/tickets/").status_code == 404
+    assert client.get("/m/complaints/").status_code == 404
 
 
 def test_the_bell_counts_unread_notifications(client, demo_accounts):
