@@ -1,0 +1,262 @@
+"""The three clocks of a ticket (DESIGN §3), kept in step with its timeline.
+
+Every event a ticket service writes reaches ``clocks_follow`` (a hook of
+``tickets.hooks``), which starts the clocks at registration from ``received_at``,
+stops, pauses and resumes them, and keeps the ticket's due fields equal to the
+clocks' due times. The history of each clock is kept in ``ClockEvent``; the
+periodic sweep (``sla.sweep``) warns and escalates by ``next_check_at`` only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from sla.business_time import BusinessCalendar
+from sla.models import Clock, ClockEvent, ServiceLevel, TicketClock
+from sla.selectors import business_calendar_get
+
+State = TicketClock.State
+EK = ClockEvent.Kind
+CLOCKS = (Clock.ACKNOWLEDGE, Clock.FIRST_RESPONSE, Clock.RESOLUTION)
+DUE_FIELD = {
+    Clock.ACKNOWLEDGE: "acknowledge_due_at",
+    Clock.FIRST_RESPONSE: "first_response_due_at",
+    Clock.RESOLUTION: "resolution_due_at",
+}
+# Statuses (of the tickets app) the clocks react to.
+NEW = "new"
+WAITING = "waiting_customer"
+DONE = ("resolved", "closed", "archived")
+COMPLAINT = "complaint"
+COMPLAINT_ANSWERED = ("replied", "follow_up")
+
+
+def service_level_for(
+    *, tier: str, priority: str, ticket_type: str
+) -> ServiceLevel | None:
+    """The active level that matches with the most criteria (the ticket's type
+    counts before the customer's tier, the tier before the priority)."""
+    matching = ServiceLevel.objects.filter(
+        Q(tier="") | Q(tier=tier),
+        Q(priority="") | Q(priority=priority),
+        Q(ticket_type="") | Q(ticket_type=ticket_type),
+        is_active=True,
+    ).select_related("calendar")
+    ranked = sorted(
+        matching,
+        key=lambda lv: (
+            lv.specificity,
+            bool(lv.ticket_type),
+            bool(lv.tier),
+            bool(lv.priority),
+            -lv.pk,
+        ),
+    )
+    return ranked[-1] if ranked else None
+
+
+def warn_moment(
+    calendar: BusinessCalendar, start: dt.datetime, target: int, percent: int
+) -> dt.datetime:
+    return calendar.add(start, math.ceil(target * percent / 100))
+
+
+def next_check(clock: TicketClock) -> dt.datetime | None:
+    """When the sweep has something to do with this clock next, if ever."""
+    if clock.state != State.RUNNING or clock.breached_at is not None:
+        return None
+    if clock.warned_at is None and clock.warn_at < clock.due_at:
+        return clock.warn_at
+    return clock.due_at
+
+
+# --- the steps of a clock --------------------------------------------------------
+
+
+class _Steps:
+    """The clock rows and history rows one event changes, written together."""
+
+    def __init__(self, ticket) -> None:
+        self.ticket = ticket
+        self.history: list[ClockEvent] = []
+        self.changed: dict[int, TicketClock] = {}
+
+    def note(self, clock: TicketClock, kind: str, at: dt.datetime) -> None:
+        self.history.append(
+            ClockEvent(
+                ticket_id=self.ticket.pk,
+                clock=clock.clock,
+                kind=kind,
+                at=at,
+                due_at=clock.due_at,
+            )
+        )
+        if clock.pk is not None:
+            self.changed[clock.pk] = clock
+
+
+def _pause(steps: _Steps, clock: TicketClock, at: dt.datetime) -> None:
+    clock.state = State.PAUSED
+    clock.paused_at = at
+    steps.note(clock, EK.PAUSED, at)
+
+
+def _resume(
+    steps: _Steps, clock: TicketClock, at: dt.datetime, calendar: BusinessCalendar
+) -> None:
+    """Run again; the due time (and the warning) move by the business time the
+    clock stood still."""
+    since = clock.paused_at if clock.state == State.PAUSED else clock.stopped_at
+    span = max(calendar.between(since, at), dt.timedelta(0)) if since else None
+    if span:
+        clock.due_at = calendar.add_duration(clock.due_at, span)
+        clock.warn_at = calendar.add_duration(clock.warn_at, span)
+        clock.paused_minutes += span / dt.timedelta(minutes=1)
+    clock.state = State.RUNNING
+    clock.paused_at = None
+    clock.stopped_at = None
+    clock.elapsed_minutes = None
+    steps.note(clock, EK.RESUMED, at)
+
+
+def _stop(
+    steps: _Steps, clock: TicketClock, at: dt.datetime, calendar: BusinessCalendar
+) -> None:
+    if clock.state == State.PAUSED:
+        _resume(steps, clock, at, calendar)
+    met = at <= clock.due_at
+    clock.state = State.MET if met else State.BREACHED
+    clock.stopped_at = at
+    clock.elapsed_minutes = max(
+        calendar.between(clock.started_at, at) / dt.timedelta(minutes=1)
+        - clock.paused_minutes,
+        0.0,
+    )
+    steps.note(clock, EK.MET if met else EK.STOPPED_LATE, at)
+
+
+def _stop_moment(ticket, clock: str, event, at: dt.datetime) -> dt.datetime | None:
+    """When the ticket's facts say this clock stopped, or None if it runs."""
+    if clock == Clock.ACKNOWLEDGE:
+        if ticket.status != NEW:
+            return ticket.accepted_at or at
+        return None
+    if clock == Clock.FIRST_RESPONSE:
+        if ticket.first_response_at is not None:
+            return ticket.first_response_at
+        if event is not None and event.kind == "reply" and event.is_public:
+            return event.created_at
+        return None
+    if ticket.status in DONE:
+        return ticket.resolved_at or at
+    if ticket.type == COMPLAINT and ticket.status in COMPLAINT_ANSWERED:
+        return at
+    return None
+
+
+def _start(ticket) -> list[TicketClock]:
+    tier = getattr(ticket.customer, "tier", "") or ""
+    level = service_level_for(
+        tier=tier, priority=ticket.priority, ticket_type=ticket.type
+    )
+    if level is None:
+        return []
+    calendar = business_calendar_get(level.calendar.code)
+    start = ticket.received_at
+    clocks = []
+    for name in CLOCKS:
+        target = level.minutes(name)
+        if not target:
+            continue
+        clocks.append(
+            TicketClock(
+                ticket=ticket,
+                clock=name,
+                level=level,
+                calendar_code=level.calendar.code,
+                target_minutes=target,
+                warn_percent=level.warn_percent,
+                started_at=start,
+                due_at=calendar.add(start, target),
+                warn_at=warn_moment(calendar, start, target, level.warn_percent),
+            )
+        )
+    return clocks
+
+
+def clocks_apply(ticket, *, at: dt.datetime, event=None) -> list[TicketClock]:
+    """Bring the ticket's clocks in line with its facts at ``at`` (start them if
+    it has none and ``event`` is its registration); returns the clocks."""
+    clocks = list(TicketClock.objects.filter(ticket=ticket))
+    steps = _Steps(ticket)
+    fresh = False
+    if not clocks:
+        if event is None or event.kind != "created":
+            return []
+        clocks = _start(ticket)
+        if not clocks:
+            return []
+        fresh = True
+        for clock in clocks:
+            steps.note(clock, EK.STARTED, clock.started_at)
+    calendar = business_calendar_get(clocks[0].calendar_code)
+    for clock in clocks:
+        stop = _stop_moment(ticket, clock.clock, event, at)
+        if stop is not None:
+            if not clock.is_stopped:
+                _stop(steps, clock, max(stop, clock.started_at), calendar)
+            continue
+        if clock.is_stopped:
+            # Reopened: the clock runs again from where it stopped.
+            _resume(steps, clock, at, calendar)
+        if ticket.status == WAITING and clock.state == State.RUNNING:
+            _pause(steps, clock, at)
+        elif ticket.status != WAITING and clock.state == State.PAUSED:
+            _resume(steps, clock, at, calendar)
+    for clock in clocks:
+        clock.next_check_at = next_check(clock)
+    if fresh:
+        TicketClock.objects.bulk_create(clocks)
+    else:
+        for clock in steps.changed.values():
+            clock.save(
+                update_fields=[
+                    "state",
+                    "due_at",
+                    "warn_at",
+                    "paused_at",
+                    "paused_minutes",
+                    "stopped_at",
+                    "elapsed_minutes",
+                    "next_check_at",
+                ]
+            )
+    if steps.history:
+        ClockEvent.objects.bulk_create(steps.history)
+    _due_fields_write(ticket, clocks)
+    return clocks
+
+
+def _due_fields_write(ticket, clocks: Iterable[TicketClock]) -> None:
+    from tickets.models import Ticket
+
+    changes = {}
+    for clock in clocks:
+        field = DUE_FIELD[clock.clock]
+        if getattr(ticket, field) != clock.due_at:
+            changes[field] = clock.due_at
+            setattr(ticket, field, clock.due_at)
+    if changes:
+        Ticket.objects.filter(pk=ticket.pk).update(**changes)
+
+
+FOLLOWED = frozenset({"created", "status", "reply"})
+
+
+def clocks_follow(event) -> None:
+    """The hook: every registration, change of status and reply to the customer."""
+    if event.kind in FOLLOWED:
+        clocks_apply(event.ticket, at=event.created_at, event=event)
