@@ -16,24 +16,23 @@ from accounts.models import User
 from core.audit import audit_record
 from core.errors import Conflict, DomainError
 from core.versioning import version_check, version_require, versioned_update
+from customers.models import Customer
 from sla.builtins import builtins_create
 from sla.business_time import periods_text, periods_validate
-from customers.models import Customer
 from sla.models import (
     Calendar,
     Clock,
     Commitment,
-    ServiceLevel,
     DayOverride,
     DaySetting,
     HolidayYear,
     HolidayYearDay,
+    ServiceLevel,
     Weekday,
     WorkingPeriod,
     rules_token_new,
 )
 from sla.permissions import can_manage_calendars, can_manage_service_levels
-from tickets.models import Ticket
 from sla.selectors import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -42,6 +41,7 @@ from sla.selectors import (
     calendar_week,
     calendar_year_check,
 )
+from tickets.models import Ticket
 
 Week = Sequence[Sequence[tuple[int, int]]]
 RESERVED_CODES = frozenset({"new", "holidays", "overrides"})
