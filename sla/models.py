@@ -359,6 +359,12 @@ class TicketClock(models.Model):
                 condition=Q(next_check_at__isnull=False),
                 name="ticket_clock_next_check",
             ),
+            # The overdue lists: running clocks by due time.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(state="running"),
+                name="ticket_clock_running_due",
+            ),
             # Commitments: the clocks that stopped, per month.
             models.Index(
                 fields=["clock", "stopped_at"],
