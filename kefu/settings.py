@@ -256,6 +256,7 @@ KEFU_DEMO_STEPS = [
     "accounts.demo.build",
     "customers.demo.build",
     "tickets.demo.build",
+    "sla.demo.build",
 ]
 
 LOGGING = {

@@ -34,17 +34,20 @@ COMPLAINT = "complaint"
 COMPLAINT_ANSWERED = ("replied", "follow_up")
 
 
-def service_level_for(
-    *, tier: str, priority: str, ticket_type: str
+def level_pick(
+    levels: Iterable[ServiceLevel], *, tier: str, priority: str, ticket_type: str
 ) -> ServiceLevel | None:
-    """The active level that matches with the most criteria (the ticket's type
-    counts before the customer's tier, the tier before the priority)."""
-    matching = ServiceLevel.objects.filter(
-        Q(tier="") | Q(tier=tier),
-        Q(priority="") | Q(priority=priority),
-        Q(ticket_type="") | Q(ticket_type=ticket_type),
-        is_active=True,
-    ).select_related("calendar")
+    """Of active ``levels``, the one that matches with the most criteria (the
+    ticket's type counts before the customer's tier, the tier before the
+    priority)."""
+    matching = [
+        lv
+        for lv in levels
+        if lv.is_active
+        and lv.tier in ("", tier)
+        and lv.priority in ("", priority)
+        and lv.ticket_type in ("", ticket_type)
+    ]
     ranked = sorted(
         matching,
         key=lambda lv: (
@@ -56,6 +59,19 @@ def service_level_for(
         ),
     )
     return ranked[-1] if ranked else None
+
+
+def service_level_for(
+    *, tier: str, priority: str, ticket_type: str
+) -> ServiceLevel | None:
+    """The level that applies to a ticket (one query)."""
+    matching = ServiceLevel.objects.filter(
+        Q(tier="") | Q(tier=tier),
+        Q(priority="") | Q(priority=priority),
+        Q(ticket_type="") | Q(ticket_type=ticket_type),
+        is_active=True,
+    ).select_related("calendar")
+    return level_pick(matching, tier=tier, priority=priority, ticket_type=ticket_type)
 
 
 def warn_moment(
@@ -76,18 +92,18 @@ def next_check(clock: TicketClock) -> dt.datetime | None:
 # --- the steps of a clock --------------------------------------------------------
 
 
-class _Steps:
+class ClockSteps:
     """The clock rows and history rows one event changes, written together."""
 
-    def __init__(self, ticket) -> None:
-        self.ticket = ticket
+    def __init__(self, ticket_id: int) -> None:
+        self.ticket_id = ticket_id
         self.history: list[ClockEvent] = []
         self.changed: dict[int, TicketClock] = {}
 
     def note(self, clock: TicketClock, kind: str, at: dt.datetime) -> None:
         self.history.append(
             ClockEvent(
-                ticket_id=self.ticket.pk,
+                ticket_id=self.ticket_id,
                 clock=clock.clock,
                 kind=kind,
                 at=at,
@@ -98,14 +114,14 @@ class _Steps:
             self.changed[clock.pk] = clock
 
 
-def _pause(steps: _Steps, clock: TicketClock, at: dt.datetime) -> None:
+def _pause(steps: ClockSteps, clock: TicketClock, at: dt.datetime) -> None:
     clock.state = State.PAUSED
     clock.paused_at = at
     steps.note(clock, EK.PAUSED, at)
 
 
 def _resume(
-    steps: _Steps, clock: TicketClock, at: dt.datetime, calendar: BusinessCalendar
+    steps: ClockSteps, clock: TicketClock, at: dt.datetime, calendar: BusinessCalendar
 ) -> None:
     """Run again; the due time (and the warning) move by the business time the
     clock stood still."""
@@ -123,7 +139,7 @@ def _resume(
 
 
 def _stop(
-    steps: _Steps, clock: TicketClock, at: dt.datetime, calendar: BusinessCalendar
+    steps: ClockSteps, clock: TicketClock, at: dt.datetime, calendar: BusinessCalendar
 ) -> None:
     if clock.state == State.PAUSED:
         _resume(steps, clock, at, calendar)
@@ -157,14 +173,8 @@ def _stop_moment(ticket, clock: str, event, at: dt.datetime) -> dt.datetime | No
     return None
 
 
-def _start(ticket) -> list[TicketClock]:
-    tier = getattr(ticket.customer, "tier", "") or ""
-    level = service_level_for(
-        tier=tier, priority=ticket.priority, ticket_type=ticket.type
-    )
-    if level is None:
-        return []
-    calendar = business_calendar_get(level.calendar.code)
+def clocks_new(ticket, level: ServiceLevel, calendar: BusinessCalendar):
+    """The clocks a ticket gets at registration: due from ``received_at``."""
     start = ticket.received_at
     clocks = []
     for name in CLOCKS:
@@ -173,7 +183,7 @@ def _start(ticket) -> list[TicketClock]:
             continue
         clocks.append(
             TicketClock(
-                ticket=ticket,
+                ticket_id=ticket.pk,
                 clock=name,
                 level=level,
                 calendar_code=level.calendar.code,
@@ -187,22 +197,8 @@ def _start(ticket) -> list[TicketClock]:
     return clocks
 
 
-def clocks_apply(ticket, *, at: dt.datetime, event=None) -> list[TicketClock]:
-    """Bring the ticket's clocks in line with its facts at ``at`` (start them if
-    it has none and ``event`` is its registration); returns the clocks."""
-    clocks = list(TicketClock.objects.filter(ticket=ticket))
-    steps = _Steps(ticket)
-    fresh = False
-    if not clocks:
-        if event is None or event.kind != "created":
-            return []
-        clocks = _start(ticket)
-        if not clocks:
-            return []
-        fresh = True
-        for clock in clocks:
-            steps.note(clock, EK.STARTED, clock.started_at)
-    calendar = business_calendar_get(clocks[0].calendar_code)
+def clocks_step(ticket, clocks, *, at, event, calendar, steps: ClockSteps) -> None:
+    """Move ``clocks`` (in memory) to what the ticket's facts say at ``at``."""
     for clock in clocks:
         stop = _stop_moment(ticket, clock.clock, event, at)
         if stop is not None:
@@ -218,26 +214,55 @@ def clocks_apply(ticket, *, at: dt.datetime, event=None) -> list[TicketClock]:
             _resume(steps, clock, at, calendar)
     for clock in clocks:
         clock.next_check_at = next_check(clock)
+
+
+def clocks_apply(ticket, *, at: dt.datetime, event=None) -> list[TicketClock]:
+    """Bring the ticket's clocks in line with its facts at ``at`` (start them if
+    it has none and ``event`` is its registration); returns the clocks."""
+    clocks = list(TicketClock.objects.filter(ticket=ticket))
+    steps = ClockSteps(ticket.pk)
+    fresh = False
+    if not clocks:
+        if event is None or event.kind != "created":
+            return []
+        level = service_level_for(
+            tier=getattr(ticket.customer, "tier", "") or "",
+            priority=ticket.priority,
+            ticket_type=ticket.type,
+        )
+        if level is None:
+            return []
+        calendar = business_calendar_get(level.calendar.code)
+        clocks = clocks_new(ticket, level, calendar)
+        if not clocks:
+            return []
+        fresh = True
+        for clock in clocks:
+            steps.note(clock, EK.STARTED, clock.started_at)
+    else:
+        calendar = business_calendar_get(clocks[0].calendar_code)
+    clocks_step(ticket, clocks, at=at, event=event, calendar=calendar, steps=steps)
     if fresh:
         TicketClock.objects.bulk_create(clocks)
     else:
         for clock in steps.changed.values():
-            clock.save(
-                update_fields=[
-                    "state",
-                    "due_at",
-                    "warn_at",
-                    "paused_at",
-                    "paused_minutes",
-                    "stopped_at",
-                    "elapsed_minutes",
-                    "next_check_at",
-                ]
-            )
+            clock.save(update_fields=CHANGING)
     if steps.history:
         ClockEvent.objects.bulk_create(steps.history)
     _due_fields_write(ticket, clocks)
     return clocks
+
+
+CHANGING = [
+    "state",
+    "due_at",
+    "warn_at",
+    "paused_at",
+    "paused_minutes",
+    "stopped_at",
+    "elapsed_minutes",
+    "next_check_at",
+]
 
 
 def _due_fields_write(ticket, clocks: Iterable[TicketClock]) -> None:
