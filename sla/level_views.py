@@ -148,7 +148,8 @@ def overdue_view(request: HttpRequest) -> HttpResponse:
         )
     except DomainError:
         page = keyset_paginate(qs, ordering=["due_at", "id"], cursor=None, limit=50)
-    rows = [reports.clock_view(c, now) for c in page.items]
+    calendars = reports.calendars_for(page.items)
+    rows = [reports.clock_view(c, now, calendars[c.calendar_code]) for c in page.items]
     query = request.GET.copy()
     query.pop("cursor", None)
     return render(

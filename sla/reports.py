@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sla.business_time import TZ
-from sla.models import ClockEvent, Commitment, TicketClock
-from sla.selectors import business_calendar_get
+from sla.models import Calendar, ClockEvent, Commitment, TicketClock
+from sla.selectors import business_calendar_for, business_calendar_get
 from tickets.models import Ticket
 from tickets.permissions import ticket_visibility_q
 
@@ -62,6 +62,17 @@ def clock_view(clock: TicketClock, now: dt.datetime, calendar=None) -> ClockView
     if now >= clock.warn_at:
         return ClockView(clock, remaining, "orange", _("即将到期"))
     return ClockView(clock, remaining, "green", _("计时中"))
+
+
+def calendars_for(clocks) -> dict:
+    """The rules of the calendars of ``clocks`` (one query)."""
+    codes = {c.calendar_code for c in clocks}
+    if not codes:
+        return {}
+    return {
+        c.code: business_calendar_for(c)
+        for c in Calendar.objects.filter(code__in=codes)
+    }
 
 
 def ticket_clocks(ticket: Ticket, *, now: dt.datetime | None = None) -> list[ClockView]:

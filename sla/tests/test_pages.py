@@ -240,3 +240,43 @@ def test_overdue_filter_and_api_due(client, users, make_ticket):
     }
     numbers = [t["number"] for t in listed.json()["items"]]
     assert late.number in numbers and waiting.number not in numbers
+
+
+@pytest.mark.parametrize("page", ["overdue", "commitment", "levels", "ticket"])
+def test_pages_do_not_grow_queries_with_rows(
+    client, users, make_ticket, django_assert_max_num_queries, page
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    level_make(users, name="默认")
+    commitment = commitment_save(
+        actor=users["manager"],
+        title="一小时内回应",
+        clock="first_response",
+        target_minutes=60,
+    )
+    client.force_login(users["supervisor"])
+
+    def load(n_before):
+        with clock_at(MON_10):
+            made = [make_ticket(received_at=MON_10) for _ in range(n_before)]
+        for ticket in made:
+            with clock_at(at(2026, 11, 2, 12, 30)):
+                ticket_services.ticket_event_add(
+                    ticket=ticket, actor=users["agent"], kind="reply", body="已处理。"
+                )
+        url = {
+            "overdue": reverse("sla:service_overdue"),
+            "commitment": reverse("sla:service_commitment", args=[commitment.pk])
+            + "?month=2026-11&by=owner",
+            "levels": reverse("sla:service_levels"),
+            "ticket": made[-1].get_absolute_url(),
+        }[page]
+        with clock_at(at(2026, 11, 6, 10, 0)), CaptureQueriesContext(connection) as q:
+            assert client.get(url).status_code == 200
+        return len(q.captured_queries)
+
+    two = load(2)
+    twelve = load(10)
+    assert twelve == two
