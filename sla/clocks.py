@@ -278,10 +278,70 @@ def _due_fields_write(ticket, clocks: Iterable[TicketClock]) -> None:
         Ticket.objects.filter(pk=ticket.pk).update(**changes)
 
 
+def clocks_retarget(ticket, *, at: dt.datetime) -> list[TicketClock]:
+    """After a change of type, priority or customer: the level that matches now
+    sets the targets of the clocks still running or paused (from their start,
+    plus the time they stood still); stopped clocks keep their result."""
+    clocks = list(TicketClock.objects.filter(ticket=ticket))
+    if not clocks:
+        return []
+    level = service_level_for(
+        tier=getattr(ticket.customer, "tier", "") or "",
+        priority=ticket.priority,
+        ticket_type=ticket.type,
+    )
+    if level is None:
+        return clocks
+    calendar = business_calendar_get(clocks[0].calendar_code)
+    steps = ClockSteps(ticket.pk)
+    for clock in clocks:
+        target = level.minutes(clock.clock)
+        if clock.is_stopped or not target:
+            continue
+        if (clock.level_id, clock.target_minutes) == (level.pk, target):
+            continue
+        paused = dt.timedelta(minutes=clock.paused_minutes)
+        clock.level = level
+        clock.target_minutes = target
+        clock.warn_percent = level.warn_percent
+        clock.due_at = calendar.add_duration(
+            calendar.add(clock.started_at, target), paused
+        )
+        clock.warn_at = calendar.add_duration(
+            warn_moment(calendar, clock.started_at, target, level.warn_percent),
+            paused,
+        )
+        if clock.breached_at is not None and clock.due_at > at:
+            clock.breached_at = None
+        if clock.warned_at is not None and clock.warn_at > at:
+            clock.warned_at = None
+        clock.next_check_at = next_check(clock)
+        steps.note(clock, EK.RETARGETED, at)
+    for clock in steps.changed.values():
+        clock.save(
+            update_fields=[
+                *CHANGING,
+                "level",
+                "target_minutes",
+                "warn_percent",
+                "warned_at",
+                "breached_at",
+            ]
+        )
+    if steps.history:
+        ClockEvent.objects.bulk_create(steps.history)
+    _due_fields_write(ticket, clocks)
+    return clocks
+
+
 FOLLOWED = frozenset({"created", "status", "reply"})
+RETARGETING = frozenset({"type", "priority", "customer"})
 
 
 def clocks_follow(event) -> None:
-    """The hook: every registration, change of status and reply to the customer."""
+    """The hook: every registration, change of status and reply to the customer,
+    and edits of what chooses the level."""
     if event.kind in FOLLOWED:
         clocks_apply(event.ticket, at=event.created_at, event=event)
+    elif event.kind == "update" and RETARGETING & set(event.data.get("changes", {})):
+        clocks_retarget(event.ticket, at=event.created_at)

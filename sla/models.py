@@ -388,6 +388,7 @@ class ClockEvent(models.Model):
         STARTED = "started", _("开始计时")
         PAUSED = "paused", _("暂停")
         RESUMED = "resumed", _("恢复计时")
+        RETARGETED = "retargeted", _("时限调整")
         WARNED = "warned", _("预警")
         BREACHED = "breached", _("超时")
         MET = "met", _("按时完成")

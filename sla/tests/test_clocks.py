@@ -199,3 +199,30 @@ def test_24x7_level(users, make_ticket):
     with clock_at(at(2026, 11, 7, 23, 0)):  # a Saturday night
         ticket = make_ticket(received_at=at(2026, 11, 7, 23, 0))
     assert _clocks(ticket)["resolution"].due_at == at(2026, 11, 8, 3, 0)
+
+
+def test_raising_the_priority_applies_the_stricter_level(users, make_ticket):
+    level_make(users, name="默认")
+    level_make(users, name="紧急", priority="urgent", resolution_minutes=240)
+    with clock_at(MON_10):
+        ticket = make_ticket(received_at=MON_10)
+    with clock_at(at(2026, 11, 2, 10, 30)):
+        ticket_services.ticket_event_add(
+            ticket=ticket, actor=users["agent"], kind="reply", body="正在处理。"
+        )
+    with clock_at(at(2026, 11, 2, 11, 0)):
+        ticket = ticket_services.ticket_update(
+            ticket=ticket,
+            actor=users["agent"],
+            version=ticket.version,
+            priority="urgent",
+        )
+    clocks = _clocks(ticket)
+    # Resolution: 240 minutes from Monday 10:00 (120 before lunch, 120 after).
+    assert clocks["resolution"].due_at == at(2026, 11, 2, 15, 30)
+    assert clocks["resolution"].level.name == "紧急"
+    # A stopped clock keeps its result.
+    assert clocks["first_response"].level.name == "默认"
+    ticket.refresh_from_db()
+    assert ticket.resolution_due_at == at(2026, 11, 2, 15, 30)
+    assert _history(ticket, "resolution") == ["started", "retargeted"]
