@@ -145,10 +145,11 @@ MODULES: list[Module] = [
         "clock-hour-4",
         WORK,
         _business_or_auditor,
-        None,
+        "sla:service_overdue",
         _(
             "按中国工作日历（含调休）计算的受理、首次响应和解决时限，以及对外公布的服务承诺及其达成率。"
         ),
+        match="sla:service_",
     ),
     Module(
         "quality",

@@ -263,6 +263,7 @@ KEFU_DEMO_STEPS = [
     "customers.demo.build",
     "tickets.demo.build",
     "complaints.demo.build",
+    "sla.demo.build",
 ]
 
 LOGGING = {

@@ -10,11 +10,12 @@ from ninja import Router
 
 from core.pagination import keyset_paginate
 from core.schema import CursorPage, ErrorOut
-from sla import selectors
+from sla import reports, selectors
 from sla.permissions import can_view_calendars
 from sla.schemas import (
     CalendarOut,
     CalendarYearOut,
+    CommitmentOut,
     DueOut,
     ElapsedOut,
     QueryDateTime,
@@ -103,3 +104,14 @@ def measure_business_minutes(
     rules = selectors.business_calendar_get(code)
     result = selectors.calendar_elapsed(calendar=rules, start=start, end=end)
     return {"minutes": result.minutes, "assumed_years": result.assumed_years}
+
+
+@router.get(
+    "/commitments",
+    auth=None,
+    response={200: list[CommitmentOut]},
+    tags=["commitments"],
+)
+def list_commitments(request: HttpRequest):
+    """The published service commitments (no login: the portal's home page)."""
+    return list(reports.commitments_published())

@@ -9,6 +9,19 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_builtins_after_migrate, sender=self)
+        from core.audit import audit_events_register
+        from sla.clocks import clocks_follow
+        from tickets.hooks import event_hook_register
+
+        event_hook_register(clocks_follow)
+        audit_events_register(
+            {
+                "sla.level.create": _("新建服务等级"),
+                "sla.level.update": _("修改服务等级"),
+                "sla.commitment.create": _("新建服务承诺"),
+                "sla.commitment.update": _("修改服务承诺"),
+            }
+        )
 
 
 def _builtins_after_migrate(sender, using="default", **kwargs) -> None:

@@ -11,7 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel, VersionedModel
+from core.models import AppendOnlyQuerySet, TimeStampedModel, VersionedModel
+from customers.models import Customer
+from tickets.models import Ticket
 
 
 def rules_token_new() -> str:
@@ -210,3 +212,248 @@ class DayOverride(TimeStampedModel, VersionedModel):
     def __str__(self) -> str:
         scope = self.calendar.code if self.calendar_id else "*"
         return f"{scope} {self.date} {self.kind}"
+
+
+# --- service levels, clocks and commitments ------------------------------------------
+
+
+class Clock(models.TextChoices):
+    """The three clocks of a ticket (DESIGN §3)."""
+
+    ACKNOWLEDGE = "acknowledge", _("受理")
+    FIRST_RESPONSE = "first_response", _("首次响应")
+    RESOLUTION = "resolution", _("解决")
+
+
+class ServiceLevel(TimeStampedModel, VersionedModel):
+    """Targets in business minutes for the three clocks of the tickets it matches.
+    An empty criterion matches everything; the most specific level applies."""
+
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    tier = models.CharField(
+        _("客户分级"),
+        max_length=1,
+        blank=True,
+        choices=Customer.Tier,
+        help_text=_("留空表示所有分级。"),
+    )
+    priority = models.CharField(
+        _("优先级"),
+        max_length=8,
+        blank=True,
+        choices=Ticket.Priority,
+        help_text=_("留空表示所有优先级。"),
+    )
+    ticket_type = models.CharField(
+        _("工单类型"),
+        max_length=16,
+        blank=True,
+        choices=Ticket.Type,
+        help_text=_("留空表示所有类型。"),
+    )
+    calendar = models.ForeignKey(
+        Calendar,
+        verbose_name=_("工作日历"),
+        on_delete=models.PROTECT,
+        related_name="service_levels",
+    )
+    acknowledge_minutes = models.PositiveIntegerField(
+        _("受理时限（工作分钟）"), null=True, blank=True
+    )
+    first_response_minutes = models.PositiveIntegerField(
+        _("首次响应时限（工作分钟）"), null=True, blank=True
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("解决时限（工作分钟）"), null=True, blank=True
+    )
+    warn_percent = models.PositiveSmallIntegerField(
+        _("预警比例（%）"),
+        default=75,
+        help_text=_("用去时限的这一比例时提醒负责人。"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("服务等级")
+        verbose_name_plural = _("服务等级")
+        ordering = ["name"]
+        permissions = [
+            ("manage_service_levels", _("维护服务等级和服务承诺")),
+            ("view_service_levels", _("查看服务等级、超时工单和承诺达成率")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tier", "priority", "ticket_type"],
+                condition=Q(is_active=True),
+                name="service_level_unique_match",
+            ),
+            models.CheckConstraint(
+                condition=Q(warn_percent__gte=1, warn_percent__lte=99),
+                name="service_level_warn_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def specificity(self) -> int:
+        return sum(bool(v) for v in (self.tier, self.priority, self.ticket_type))
+
+    def minutes(self, clock: str) -> int | None:
+        return getattr(self, f"{clock}_minutes")
+
+
+class TicketClock(models.Model):
+    """One clock of one ticket. ``due_at`` moves when a pause ends; the sweep finds
+    the clocks to warn or escalate by ``next_check_at`` alone (one index range)."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("计时中")
+        PAUSED = "paused", _("已暂停")
+        MET = "met", _("按时完成")
+        BREACHED = "breached", _("超时完成")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("工单"),
+        on_delete=models.CASCADE,
+        related_name="clocks",
+    )
+    clock = models.CharField(_("时钟"), max_length=16, choices=Clock)
+    level = models.ForeignKey(
+        ServiceLevel,
+        verbose_name=_("服务等级"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    calendar_code = models.CharField(_("工作日历"), max_length=32)
+    target_minutes = models.PositiveIntegerField(_("时限（工作分钟）"))
+    warn_percent = models.PositiveSmallIntegerField(_("预警比例（%）"))
+    state = models.CharField(
+        _("状态"), max_length=12, choices=State, default=State.RUNNING
+    )
+    started_at = models.DateTimeField(_("开始"))
+    due_at = models.DateTimeField(_("到期"))
+    warn_at = models.DateTimeField(_("预警时间"))
+    paused_at = models.DateTimeField(_("暂停于"), null=True, blank=True)
+    paused_minutes = models.FloatField(_("暂停的工作分钟"), default=0)
+    stopped_at = models.DateTimeField(_("停止于"), null=True, blank=True)
+    elapsed_minutes = models.FloatField(_("用时（工作分钟）"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("已预警"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("已超时"), null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("工单时钟")
+        verbose_name_plural = _("工单时钟")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "clock"], name="ticket_clock_unique"
+            )
+        ]
+        indexes = [
+            # The sweep: only clocks with something still to do are in it.
+            models.Index(
+                fields=["next_check_at"],
+                condition=Q(next_check_at__isnull=False),
+                name="ticket_clock_next_check",
+            ),
+            # The overdue lists: running clocks by due time.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(state="running"),
+                name="ticket_clock_running_due",
+            ),
+            # Commitments: the clocks that stopped, per month.
+            models.Index(
+                fields=["clock", "stopped_at"],
+                condition=Q(stopped_at__isnull=False),
+                name="ticket_clock_stopped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.clock} {self.state}"
+
+    @property
+    def is_stopped(self) -> bool:
+        return self.state in (self.State.MET, self.State.BREACHED)
+
+
+class ClockEvent(models.Model):
+    """One step of a clock's history. Append-only."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", _("开始计时")
+        PAUSED = "paused", _("暂停")
+        RESUMED = "resumed", _("恢复计时")
+        RETARGETED = "retargeted", _("时限调整")
+        WARNED = "warned", _("预警")
+        BREACHED = "breached", _("超时")
+        MET = "met", _("按时完成")
+        STOPPED_LATE = "stopped_late", _("超时后完成")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("工单"),
+        on_delete=models.CASCADE,
+        db_index=False,  # the index below leads with it
+        related_name="+",
+    )
+    clock = models.CharField(_("时钟"), max_length=16, choices=Clock)
+    kind = models.CharField(_("事件"), max_length=16, choices=Kind)
+    at = models.DateTimeField(_("时间"))
+    due_at = models.DateTimeField(_("当时的到期时间"), null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("时钟记录")
+        verbose_name_plural = _("时钟记录")
+        indexes = [
+            models.Index(fields=["ticket", "at", "id"], name="clock_event_ticket")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.clock} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError("clock events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("clock events cannot be deleted")
+
+
+class Commitment(TimeStampedModel, VersionedModel):
+    """A published promise (服务承诺), kept when a clock of the tickets it covers
+    stops within ``target_minutes`` business minutes."""
+
+    title = models.CharField(_("承诺内容"), max_length=120)
+    description = models.CharField(_("说明"), max_length=300, blank=True)
+    ticket_type = models.CharField(
+        _("工单类型"),
+        max_length=16,
+        blank=True,
+        choices=Ticket.Type,
+        help_text=_("留空表示所有类型。"),
+    )
+    clock = models.CharField(_("时钟"), max_length=16, choices=Clock)
+    target_minutes = models.PositiveIntegerField(_("承诺时限（工作分钟）"))
+    is_published = models.BooleanField(_("对外公布"), default=False)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+
+    class Meta:
+        verbose_name = _("服务承诺")
+        verbose_name_plural = _("服务承诺")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_minutes__gte=1), name="commitment_target_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -21,3 +21,28 @@ def can_view_calendars(user: Any) -> bool:
 
 def can_manage_calendars(user: Any) -> bool:
     return has_capability(user, "sla.manage_calendars")
+
+
+# Service levels and commitments: the service manager maintains them; the
+# business roles and the auditor read them, the overdue lists and the rates.
+MANAGE_LEVELS = "sla.manage_service_levels"
+VIEW_LEVELS = "sla.view_service_levels"
+for _role in (
+    Role.AGENT,
+    Role.SUPERVISOR,
+    Role.SERVICE_MANAGER,
+    Role.DEPARTMENT_STAFF,
+    Role.DEPARTMENT_MANAGER,
+    Role.GENERAL_MANAGER,
+    Role.AUDITOR,
+):
+    ROLE_GRANTS[_role] = [*ROLE_GRANTS[_role], VIEW_LEVELS]
+ROLE_GRANTS[Role.SERVICE_MANAGER].append(MANAGE_LEVELS)
+
+
+def can_view_service_levels(user: Any) -> bool:
+    return has_capability(user, VIEW_LEVELS)
+
+
+def can_manage_service_levels(user: Any) -> bool:
+    return has_capability(user, MANAGE_LEVELS)

@@ -116,3 +116,14 @@ class DueOut(Schema):
 class ElapsedOut(Schema):
     minutes: float
     assumed_years: list[int]
+
+
+class CommitmentOut(Schema):
+    """A published service commitment (public)."""
+
+    id: int
+    title: str
+    description: str
+    ticket_type: str
+    clock: str
+    target_minutes: int

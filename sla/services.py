@@ -16,19 +16,23 @@ from accounts.models import User
 from core.audit import audit_record
 from core.errors import Conflict, DomainError
 from core.versioning import version_check, version_require, versioned_update
+from customers.models import Customer
 from sla.builtins import builtins_create
 from sla.business_time import periods_text, periods_validate
 from sla.models import (
     Calendar,
+    Clock,
+    Commitment,
     DayOverride,
     DaySetting,
     HolidayYear,
     HolidayYearDay,
+    ServiceLevel,
     Weekday,
     WorkingPeriod,
     rules_token_new,
 )
-from sla.permissions import can_manage_calendars
+from sla.permissions import can_manage_calendars, can_manage_service_levels
 from sla.selectors import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -37,6 +41,7 @@ from sla.selectors import (
     calendar_week,
     calendar_year_check,
 )
+from tickets.models import Ticket
 
 Week = Sequence[Sequence[tuple[int, int]]]
 RESERVED_CODES = frozenset({"new", "holidays", "overrides"})
@@ -540,3 +545,232 @@ def holiday_year_remove(
     )
     current.delete()
     _rules_changed()
+
+
+# --- service levels and commitments ----------------------------------------------------
+
+LEVEL_FIELDS = (
+    "name",
+    "tier",
+    "priority",
+    "ticket_type",
+    "calendar",
+    "acknowledge_minutes",
+    "first_response_minutes",
+    "resolution_minutes",
+    "warn_percent",
+    "is_active",
+)
+LONGEST_TARGET_MINUTES = 60 * 24 * 366
+
+
+def _minutes_check(value, *, field: str, label: str, required: bool = False):
+    if value in (None, ""):
+        if required:
+            raise DomainError(
+                _("请填写%(label)s。") % {"label": label}, field=field, code="required"
+            )
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DomainError(
+            _("%(label)s必须是整数。") % {"label": label}, field=field, code="invalid"
+        )
+    if not 1 <= value <= LONGEST_TARGET_MINUTES:
+        raise DomainError(
+            _("%(label)s必须在 1 到 %(max)s 分钟之间。")
+            % {"label": label, "max": LONGEST_TARGET_MINUTES},
+            field=field,
+            code="out_of_range",
+        )
+    return value
+
+
+def _choice_check(value: str, choices, *, field: str, label: str) -> str:
+    value = value or ""
+    if value and value not in dict(choices):
+        raise DomainError(
+            _("%(label)s的取值无效。") % {"label": label}, field=field, code="invalid"
+        )
+    return value
+
+
+@transaction.atomic
+def service_level_save(
+    *,
+    actor: User,
+    level: ServiceLevel | None = None,
+    version: int | None = None,
+    request: HttpRequest | None = None,
+    **values,
+) -> ServiceLevel:
+    """Create a service level, or change one if ``version`` is still current.
+    New targets apply to tickets registered afterwards; audited."""
+    if not can_manage_service_levels(actor):
+        raise PermissionDenied
+    unknown = set(values) - set(LEVEL_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown service level fields: {sorted(unknown)}")
+    if level is not None:
+        version_require(version)
+        level = ServiceLevel.objects.select_for_update().get(pk=level.pk)
+        version_check(level, version)
+    current = {f: getattr(level, f) for f in LEVEL_FIELDS} if level else {}
+    data = {**current, **values}
+    data["name"] = _text_clean(
+        data.get("name", ""), field="name", label=_("名称"), max_length=64
+    )
+    data["tier"] = _choice_check(
+        data.get("tier"), Customer.Tier.choices, field="tier", label=_("客户分级")
+    )
+    data["priority"] = _choice_check(
+        data.get("priority"),
+        Ticket.Priority.choices,
+        field="priority",
+        label=_("优先级"),
+    )
+    data["ticket_type"] = _choice_check(
+        data.get("ticket_type"),
+        Ticket.Type.choices,
+        field="ticket_type",
+        label=_("工单类型"),
+    )
+    calendar = data.get("calendar")
+    if calendar is None or not calendar.is_active:
+        raise DomainError(
+            _("请选择一个启用的工作日历。"), field="calendar", code="required"
+        )
+    for clock, label in Clock.choices:
+        field = f"{clock}_minutes"
+        data[field] = _minutes_check(
+            data.get(field), field=field, label=_("%(clock)s时限") % {"clock": label}
+        )
+    if not any(data[f"{clock}_minutes"] for clock in Clock.values):
+        raise DomainError(
+            _("至少填写一项时限。"), field="acknowledge_minutes", code="required"
+        )
+    warn = data["warn_percent"] = data.get("warn_percent", 75)
+    if isinstance(warn, bool) or not isinstance(warn, int) or not 1 <= warn <= 99:
+        raise DomainError(
+            _("预警比例必须是 1 到 99 之间的整数。"),
+            field="warn_percent",
+            code="out_of_range",
+        )
+    data["is_active"] = bool(data.get("is_active", True))
+    same = ServiceLevel.objects.filter(
+        tier=data["tier"],
+        priority=data["priority"],
+        ticket_type=data["ticket_type"],
+        is_active=True,
+    )
+    named = ServiceLevel.objects.filter(name=data["name"])
+    if level is not None:
+        same, named = same.exclude(pk=level.pk), named.exclude(pk=level.pk)
+    if data["is_active"] and same.exists():
+        raise DomainError(
+            _("已有启用的服务等级“%(name)s”适用于相同的分级、优先级和类型。")
+            % {"name": same.first().name},
+            field="ticket_type",
+            code="duplicate",
+        )
+    if named.exists():
+        raise DomainError(_("名称已存在。"), field="name", code="duplicate")
+    created = level is None
+    if created:
+        level = ServiceLevel.objects.create(**data)
+    else:
+        for name, value in data.items():
+            setattr(level, name, value)
+        versioned_update(level, version=version, fields=list(LEVEL_FIELDS))
+    audit_record(
+        event="sla.level.create" if created else "sla.level.update",
+        actor=actor,
+        request=request,
+        obj=level,
+        data={
+            **{f: data[f] for f in LEVEL_FIELDS if f != "calendar"},
+            "calendar": calendar.code,
+        },
+    )
+    return level
+
+
+COMMITMENT_FIELDS = (
+    "title",
+    "description",
+    "ticket_type",
+    "clock",
+    "target_minutes",
+    "is_published",
+    "sort_order",
+)
+
+
+@transaction.atomic
+def commitment_save(
+    *,
+    actor: User,
+    commitment: Commitment | None = None,
+    version: int | None = None,
+    request: HttpRequest | None = None,
+    **values,
+) -> Commitment:
+    """Create or change a service commitment (服务承诺); audited."""
+    if not can_manage_service_levels(actor):
+        raise PermissionDenied
+    unknown = set(values) - set(COMMITMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown commitment fields: {sorted(unknown)}")
+    if commitment is not None:
+        version_require(version)
+        commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        version_check(commitment, version)
+    current = (
+        {f: getattr(commitment, f) for f in COMMITMENT_FIELDS} if commitment else {}
+    )
+    data = {"description": "", "sort_order": 100, **current, **values}
+    data["title"] = _text_clean(
+        data.get("title", ""), field="title", label=_("承诺内容"), max_length=120
+    )
+    description = (data.get("description") or "").strip()
+    if len(description) > 300:
+        raise DomainError(
+            _("说明不能超过 300 个字符。"), field="description", code="too_long"
+        )
+    data["description"] = description
+    data["ticket_type"] = _choice_check(
+        data.get("ticket_type"),
+        Ticket.Type.choices,
+        field="ticket_type",
+        label=_("工单类型"),
+    )
+    if data.get("clock") not in Clock.values:
+        raise DomainError(_("请选择时钟。"), field="clock", code="required")
+    data["target_minutes"] = _minutes_check(
+        data.get("target_minutes"),
+        field="target_minutes",
+        label=_("承诺时限"),
+        required=True,
+    )
+    data["is_published"] = bool(data.get("is_published"))
+    order = data.get("sort_order")
+    if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= 999:
+        raise DomainError(
+            _("排序必须是 0 到 999 之间的整数。"),
+            field="sort_order",
+            code="out_of_range",
+        )
+    created = commitment is None
+    if created:
+        commitment = Commitment.objects.create(**data)
+    else:
+        for name, value in data.items():
+            setattr(commitment, name, value)
+        versioned_update(commitment, version=version, fields=list(COMMITMENT_FIELDS))
+    audit_record(
+        event="sla.commitment.create" if created else "sla.commitment.update",
+        actor=actor,
+        request=request,
+        obj=commitment,
+        data=data,
+    )
+    return commitment

@@ -1,10 +1,33 @@
 from django.urls import path
 
-from sla import views
+from sla import level_views, views
 
 app_name = "sla"
 
 urlpatterns = [
+    path("sla/", level_views.level_list_view, name="service_levels"),
+    path("sla/overdue/", level_views.overdue_view, name="service_overdue"),
+    path("sla/levels/new/", level_views.level_edit_view, name="service_level_create"),
+    path(
+        "sla/levels/<int:pk>/edit/",
+        level_views.level_edit_view,
+        name="service_level_edit",
+    ),
+    path(
+        "sla/commitments/new/",
+        level_views.commitment_edit_view,
+        name="service_commitment_create",
+    ),
+    path(
+        "sla/commitments/<int:pk>/edit/",
+        level_views.commitment_edit_view,
+        name="service_commitment_edit",
+    ),
+    path(
+        "sla/commitments/<int:pk>/",
+        level_views.commitment_detail_view,
+        name="service_commitment",
+    ),
     path("system/calendars/", views.calendar_list_view, name="calendar_list"),
     path("system/calendars/new/", views.calendar_create_view, name="calendar_create"),
     path(

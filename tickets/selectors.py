@@ -251,12 +251,24 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+# A complaint's resolution clock stops once it is answered (DESIGN §3).
+COMPLAINT_ANSWERED = ("replied", "follow_up")
+
+
 def overdue_q(now: dt.datetime) -> Q:
-    """A clock whose due time has passed and that has not stopped."""
-    return Q(is_open=True) & (
-        Q(acknowledge_due_at__lt=now, accepted_at__isnull=True)
-        | Q(first_response_due_at__lt=now, first_response_at__isnull=True)
-        | Q(resolution_due_at__lt=now)
+    """A clock whose due time has passed and that has not stopped; clocks pause
+    while the ticket waits on the customer."""
+    return (
+        Q(is_open=True)
+        & ~Q(status=Ticket.Status.WAITING_CUSTOMER)
+        & (
+            Q(acknowledge_due_at__lt=now, accepted_at__isnull=True)
+            | Q(first_response_due_at__lt=now, first_response_at__isnull=True)
+            | (
+                Q(resolution_due_at__lt=now)
+                & ~Q(type=Ticket.Type.COMPLAINT, status__in=COMPLAINT_ANSWERED)
+            )
+        )
     )
 
 

@@ -32,6 +32,7 @@ from customers.validation import text_clean
 from notify.services import notify_user
 from tickets.extensions import reply_warnings, ticket_created_run
 from tickets.handover import ticket_receiver_error
+from tickets.hooks import event_hooks_run
 from tickets.models import (
     DONE_STATUSES,
     Ticket,
@@ -154,7 +155,7 @@ def _event(
     body: str = "",
     **data: Any,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         is_public=public,
@@ -163,6 +164,8 @@ def _event(
         data=data,
         created_at=now,
     )
+    event_hooks_run(event)
+    return event
 
 
 def _status_event(

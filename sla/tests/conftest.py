@@ -19,3 +19,7 @@ def chinese():
     """Messages are checked in Chinese, whatever an earlier test left active."""
     with translation.override("zh-hans"):
         yield
+
+
+# The ticket fixtures (demo accounts, a customer, ``make_ticket``).
+from tickets.tests.conftest import contact, customer, make_ticket, users  # noqa: E402,F401
