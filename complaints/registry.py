@@ -145,4 +145,7 @@ def install() -> None:
     )
     for action in actions.ACTIONS:
         action_register(action)
+    from sla.sweep import escalation_register
+
+    escalation_register(Ticket.Type.COMPLAINT, services.complaint_breaches_escalate)
     _ = TicketAction  # the registry's type, for readers

@@ -933,6 +933,24 @@ def complaint_escalate(
     return ticket
 
 
+def complaint_breaches_escalate(breaches: list, now: Any) -> None:
+    """The service levels' sweep hands over the complaints whose clock ran out:
+    each goes one rung up the complaint ladder, automatically."""
+    from sla.models import Clock
+
+    labels = dict(Clock.choices)
+    found = Ticket.objects.in_bulk([b.ticket_id for b in breaches])
+    for breach in breaches:
+        ticket = found.get(breach.ticket_id)
+        if ticket is None:
+            continue
+        complaint_escalate(
+            ticket=ticket,
+            actor=None,
+            reason=_("%(clock)s时限已过") % {"clock": labels[breach.clock]},
+        )
+
+
 # --- internal bulletin (内部通报) --------------------------------------------------------
 
 

@@ -92,14 +92,15 @@ def escalation_targets(owner_ids: set[int]) -> dict[int, dict | None]:
 
 
 EscalateHook = Callable[[list[Breach], dt.datetime], None]
-_escalate_hooks: list[EscalateHook] = []
+# Ticket type → the workflow that escalates its breaches along its own ladder.
+_escalate_hooks: dict[str, EscalateHook] = {}
 
 
-def escalation_register(hook: EscalateHook) -> None:
-    """Another app (the complaint workflow) takes part in escalating breaches:
-    ``hook(breaches, now)`` runs in the sweep's transaction."""
-    if hook not in _escalate_hooks:
-        _escalate_hooks.append(hook)
+def escalation_register(ticket_type: str, hook: EscalateHook) -> None:
+    """Another app (the complaint workflow) escalates the breaches of its type of
+    ticket itself: ``hook(breaches, now)`` runs in the sweep's transaction, and
+    the sweep then only records the breach and tells the owner."""
+    _escalate_hooks[ticket_type] = hook
 
 
 def _name(person: dict) -> str:
@@ -256,7 +257,8 @@ def _sweep_batch(now: dt.datetime, batch: int, result: SweepResult) -> int:
     for c in breach:
         label = texts.labels[c["clock"]]
         number = c["ticket__number"]
-        target = targets.get(c["ticket__owner_id"])
+        handed_over = c["ticket__type"] in _escalate_hooks
+        target = None if handed_over else targets.get(c["ticket__owner_id"])
         text = texts.breach_body % {"clock": label, "due": _local(c["due_at"])}
         if target is not None:
             text += " " + texts.escalated % {"name": _name(target)}
@@ -312,8 +314,10 @@ def _sweep_batch(now: dt.datetime, batch: int, result: SweepResult) -> int:
         notes,
         skip_taken=True,
     )
-    for hook in _escalate_hooks:
-        hook(breaches, now)
+    for ticket_type, hook in _escalate_hooks.items():
+        theirs = [b for b in breaches if b.ticket_type == ticket_type]
+        if theirs:
+            hook(theirs, now)
     result.warned += len(warn)
     result.breached += len(breach)
     return len(due)
