@@ -14,6 +14,8 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("customers/", include("customers.urls")),
     path("tickets/", include("tickets.urls")),
+    path("attachments/", include("attachments.urls")),
+    path("portal/", include("portal.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("healthz", healthz_view, name="healthz"),
