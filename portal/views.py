@@ -1,8 +1,10 @@
 """The customer portal: no login, phone-sized first. Every page is rate
 limited; a private link is exchanged for a cookie bound to its ticket and
-redirected at once, so that the token leaves the address bar (and never
-reaches a Referer: no-referrer). A wrong, expired or missing link is one and
-the same 404."""
+redirected at once, so that the token leaves the address bar. An answer to an
+address that carries a token says ``Referrer-Policy: no-referrer`` (the token
+never reaches a Referer); the other pages keep the site's ``same-origin``, with
+which browsers still send the Origin that the CSRF check needs on their forms.
+A wrong, expired or missing link is one and the same 404."""
 
 from __future__ import annotations
 
@@ -44,14 +46,15 @@ def _submit_rate() -> str:
 
 
 def portal_view(view: Callable) -> Callable:
-    """Anonymous, rate limited, never cached, no Referer."""
+    """Anonymous, rate limited, never cached; no Referer from a tokened address."""
 
     @login_not_required
     @wraps(view)
     @rate_limited(group="portal", rate=_portal_rate)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        if "k" in request.GET:
+            response["Referrer-Policy"] = "no-referrer"
         response["Cache-Control"] = "no-store"
         return response
 

@@ -38,7 +38,7 @@ def test_home_lists_kinds_and_commitments_without_login(client):
     assert response.status_code == 200
     body = response.content.decode()
     assert "我们的服务承诺" in body and "投诉" in body
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"  # forms keep their Origin
 
 
 def test_submit_page_registers_a_new_customer_and_shows_the_link_once(client, users):
@@ -114,11 +114,16 @@ def test_submission_with_a_refused_file_saves_nothing(users, submit):
 
 def test_link_is_exchanged_for_a_cookie_and_redirected(client, submit, opened):
     created = submit()
-    page = opened(created)
+    exchange = client.get(created.customer_link)
+    assert exchange["Referrer-Policy"] == "no-referrer"
+    assert exchange["Cache-Control"] == "no-store"
+    cookie = exchange.cookies[services.cookie_name(created.ticket.number)]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert created.token not in cookie.value
+    page = exchange["Location"]
     assert page == f"/portal/t/{created.ticket.number}"
     response = client.get(page)
     assert response.status_code == 200
-    assert response["Referrer-Policy"] == "no-referrer"
     assert created.token not in response.content.decode()
     assert created.ticket.subject in response.content.decode()
 
@@ -136,6 +141,7 @@ def test_token_of_ticket_a_on_ticket_b_is_404(client, submit):
     b = submit(subject="另一件事")
     response = client.get(f"/portal/t/{b.ticket.number}?k={a.token}")
     assert response.status_code == 404
+    assert response["Referrer-Policy"] == "no-referrer"
     # The same answer as a ticket that does not exist, and as no cookie at all.
     missing = client.get(f"/portal/t/KF20000101-99999?k={a.token}")
     assert missing.status_code == 404
