@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "customers",
     "tickets",
     "attachments",
+    "knowledge",
     "portal",
     "api",
     "home",
