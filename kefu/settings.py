@@ -286,6 +286,7 @@ KEFU_DEMO_STEPS = [
     "accounts.demo.build",
     "customers.demo.build",
     "tickets.demo.build",
+    "knowledge.demo.build",
 ]
 
 LOGGING = {

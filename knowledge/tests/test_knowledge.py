@@ -277,3 +277,41 @@ def test_unread_panel_query_count_does_not_grow(users, closed_complaint):
     with CaptureQueriesContext(connection) as many:
         list(unread_required(user=users["agent"], limit=12))
     assert len(few) == len(many) == 1
+
+
+def test_demo_step(users, closed_complaint):
+    from core.demo import DemoContext
+    from knowledge import demo
+    from knowledge.models import FaqCategory
+
+    ctx = DemoContext.create()
+    ctx.made["users"] = users
+    demo.build(ctx)
+    assert FaqCategory.objects.count() == 3 and FaqArticle.objects.count() == 5
+    assert ReplyTemplate.objects.count() == 3
+    case = Case.objects.get()
+    assert case.for_new_staff and closed_complaint.customer.name not in case.title
+    assert set(
+        CaseReading.objects.filter(case=case).values_list("user__username", flat=True)
+    ) == {"agent", "agent2"}
+
+
+def test_list_pages_query_counts_do_not_grow(client, users, closed_complaint, faq):
+    client.force_login(users["supervisor"])
+    urls = ("/knowledge/", "/knowledge/cases/", "/portal/faq/")
+
+    def counts():
+        measured = {}
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            measured[url] = len(queries)
+        return measured
+
+    for rows in (2, 10):
+        for i in range(rows):
+            faq(title=f"问题{rows}-{i}")
+            _write(users, closed_complaint, title=f"案例{rows}-{i}")
+        if rows == 2:
+            at_two = counts()
+    assert counts() == at_two

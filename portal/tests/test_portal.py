@@ -405,3 +405,29 @@ def test_the_token_is_not_in_the_access_log(submit):
     line = ACCESS_LOG_FORMAT % atoms
     assert path in line
     assert created.token not in line and "k=" not in line
+
+
+def test_ticket_page_query_count_does_not_grow(client, submit, opened):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    created = submit()
+    page = opened(created)
+
+    def add(n):
+        for i in range(n):
+            services.portal_reply(
+                ticket=created.ticket,
+                body=f"补充{i}",
+                files=[upload(f"{i}.png", PNG)],
+            )
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page).status_code == 200
+        return len(queries)
+
+    add(2)
+    at_two = count()
+    add(10)
+    assert count() == at_two
