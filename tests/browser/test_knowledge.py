@@ -46,7 +46,9 @@ def test_agent_links_an_faq_article_in_a_reply(page: Page, live_server, demo_acc
         f"{live_server.url}/portal/faq/{article.pk}/"
     )
     page.get_by_test_id("event-submit").click()
-    expect(page.get_by_test_id("timeline")).to_contain_text(f"/portal/faq/{article.pk}/")
+    expect(page.get_by_test_id("timeline")).to_contain_text(
+        f"/portal/faq/{article.pk}/"
+    )
     reply = TicketEvent.objects.get(ticket=ticket, kind="reply")
     assert reply.is_public and f"/portal/faq/{article.pk}/" in reply.body
 
@@ -77,9 +79,7 @@ def test_a_new_agent_reads_an_assigned_case(page: Page, live_server, demo_accoun
         handling="当天致歉并赔付。",
         lessons="出车前检查制冷设备。",
     )
-    newcomer = UserFactory(
-        role=Role.AGENT, username="xinren", display_name="新同事"
-    )
+    newcomer = UserFactory(role=Role.AGENT, username="xinren", display_name="新同事")
 
     login(page, live_server.url, "xinren", "kefu-test-pass")
     panel = page.get_by_test_id("unread-cases")
