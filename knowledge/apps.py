@@ -23,7 +23,8 @@ class KnowledgeConfig(AppConfig):
         )
 
         def new_user(sender, instance, created, raw=False, **kwargs):
-            if created and not raw:
+            # System accounts (no usable password, such as the portal's) read nothing.
+            if created and not raw and instance.has_usable_password():
                 required_reading_for_new_user(user=instance)
 
         post_save.connect(

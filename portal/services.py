@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -47,9 +47,13 @@ def portal_actor():
     User = get_user_model()
     user = User.objects.filter(username=PORTAL_USERNAME).first()
     if user is None:
-        user = User(username=PORTAL_USERNAME, display_name=_("客户门户"))
-        user.set_unusable_password()
-        user.save()
+        try:
+            with transaction.atomic():  # two first submissions at once: one wins
+                user = User(username=PORTAL_USERNAME, display_name=_("客户门户"))
+                user.set_unusable_password()
+                user.save()
+        except IntegrityError:
+            user = User.objects.get(username=PORTAL_USERNAME)
     user._kefu_roles = frozenset()
     user._kefu_capabilities = PORTAL_CAPABILITIES if user.is_active else frozenset()
     return user

@@ -431,3 +431,18 @@ def test_ticket_page_query_count_does_not_grow(client, submit, opened):
     at_two = count()
     add(10)
     assert count() == at_two
+
+
+def test_the_portal_account_cannot_sign_in_and_holds_no_role(client, submit):
+    from accounts.models import User
+    from accounts.permissions import user_capabilities
+
+    submit()
+    account = User.objects.get(username=services.PORTAL_USERNAME)
+    assert not account.has_usable_password() and not account.groups.exists()
+    assert user_capabilities(User.objects.get(pk=account.pk)) == frozenset()
+    response = client.post(
+        "/accounts/login/", {"username": account.username, "password": ""}
+    )
+    assert "_auth_user_id" not in client.session
+    assert response.status_code in (200, 422)
