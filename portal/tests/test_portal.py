@@ -446,3 +446,11 @@ def test_the_portal_account_cannot_sign_in_and_holds_no_role(client, submit):
     )
     assert "_auth_user_id" not in client.session
     assert response.status_code in (200, 422)
+
+
+def test_staff_see_the_customer_message_on_the_timeline(client, users, submit):
+    created = submit()
+    services.portal_reply(ticket=created.ticket, body="补充：外箱有水渍。")
+    client.force_login(users["supervisor"])
+    body = client.get(f"/tickets/{created.ticket.number}/").content.decode()
+    assert "补充：外箱有水渍。" in body and "客户留言" in body
