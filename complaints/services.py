@@ -1082,33 +1082,24 @@ def bulletin_remind(
 
 
 @transaction.atomic
-def complaint_appeal(*, ticket: Ticket, reason: str) -> Ticket:
-    """申诉: the customer appeals a closed complaint; it is assessed again and
-    escalated one rung at once (the portal calls this)."""
-    ticket = tickets.ticket_lock(ticket)
-    if ticket.type != Ticket.Type.COMPLAINT or ticket.status != S.CLOSED:
-        raise DomainError(
-            _("只能对已关闭的投诉提出申诉。"), field="action", code="invalid_transition"
-        )
-    reason = reason_clean(reason, label=_("申诉理由"))
+@transaction.atomic
+def complaint_appeal(
+    *, ticket: Ticket, reason: str, request: HttpRequest | None = None
+) -> Ticket:
+    """申诉: the customer appeals a closed complaint (their words on the
+    timeline); it is assessed again and escalated one rung at once."""
+    from tickets.customer import ticket_customer_appeal
+
+    ticket = ticket_customer_appeal(ticket=ticket, reason=reason, request=request)
     complaint = complaint_ensure(ticket)
     complaint.valid = None
     complaint.satisfied = None
     complaint.save(update_fields=["valid", "satisfied", "updated_at"])
-    ticket.closed_at = None
-    tickets.ticket_status_change(
-        ticket=ticket,
-        actor=None,
-        status=S.ASSESSING,
-        fields=["closed_at"],
-        body=reason,
-        appeal=True,
-    )
     _escalate(
         ticket,
         complaint,
         actor=None,
-        reason=_("客户申诉：%(reason)s") % {"reason": reason},
+        reason=_("客户申诉：%(reason)s") % {"reason": reason.strip()},
         automatic=True,
     )
     return ticket

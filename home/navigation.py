@@ -184,8 +184,9 @@ MODULES: list[Module] = [
         "books",
         WORK,
         _business_or_auditor,
-        None,
+        "knowledge:faq_list",
         _("面向客户的常见问题，以及供新员工学习的投诉案例库。"),
+        match="knowledge:",
     ),
     Module(
         "reports",

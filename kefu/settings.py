@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "customers",
     "tickets",
     "complaints",
+    "attachments",
+    "knowledge",
+    "portal",
     "api",
     "home",
     "security",
@@ -185,6 +188,33 @@ STORAGES = {
     },
 }
 
+# Attachments on S3-compatible object storage (django-storages) when a bucket is
+# named; the data directory otherwise. Credentials come from the environment.
+if os.environ.get("KEFU_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["KEFU_S3_BUCKET"],
+            "endpoint_url": os.environ.get("KEFU_S3_ENDPOINT") or None,
+            "region_name": os.environ.get("KEFU_S3_REGION") or None,
+            "access_key": os.environ.get("KEFU_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("KEFU_S3_SECRET_KEY") or None,
+            "location": os.environ.get("KEFU_S3_PREFIX", ""),
+            "file_overwrite": False,
+            "default_acl": "private",
+            "querystring_auth": True,
+        },
+    }
+KEFU_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("KEFU_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+KEFU_ATTACHMENT_MAX_FILES = int(os.environ.get("KEFU_ATTACHMENT_MAX_FILES", "5"))
+# The customer portal: how long a private link works after the ticket closes,
+# and the rates of its anonymous pages (per client address).
+KEFU_PORTAL_LINK_DAYS = int(os.environ.get("KEFU_PORTAL_LINK_DAYS", "90"))
+KEFU_PORTAL_SUBMIT_RATE = os.environ.get("KEFU_PORTAL_SUBMIT_RATE", "10/h")
+KEFU_PORTAL_RATE = os.environ.get("KEFU_PORTAL_RATE", "120/m")
+
 # Background jobs: Huey on SQLite in the data directory, or Redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 HUEY = {
@@ -264,6 +294,7 @@ KEFU_DEMO_STEPS = [
     "tickets.demo.build",
     "complaints.demo.build",
     "sla.demo.build",
+    "knowledge.demo.build",
 ]
 
 LOGGING = {

@@ -340,6 +340,7 @@ class TicketEvent(models.Model):
         ESCALATION = "escalation", _("升级")
         APPROVAL = "approval", _("审批")
         UPDATE = "update", _("修改")
+        CUSTOMER = "customer", _("客户留言")
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="events"

@@ -34,6 +34,25 @@
     }
   });
 
+  // A button with data-insert puts its text into the textarea it names (reply
+  // templates and FAQ links in the reply box), at the cursor.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-insert-into]");
+    if (!button) { return; }
+    var area = document.getElementById(button.getAttribute("data-insert-into"));
+    if (!area) { return; }
+    event.preventDefault();
+    var text = button.getAttribute("data-insert") || "";
+    var start = area.selectionStart || 0;
+    var end = area.selectionEnd || 0;
+    if (document.activeElement !== area) { start = end = area.value.length; }
+    var before = area.value.slice(0, start);
+    if (before && !/\s$/.test(before)) { text = "\n" + text; }
+    area.value = before + text + area.value.slice(end);
+    area.focus();
+    area.selectionStart = area.selectionEnd = before.length + text.length;
+  });
+
   // The header search's drop-down closes on Escape or a click elsewhere.
   function closeSearch(target) {
     var menu = document.getElementById("header-search-menu");

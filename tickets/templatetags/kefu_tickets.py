@@ -100,6 +100,7 @@ EVENT_ICONS = {
     "escalation": "arrow-big-up-lines",
     "approval": "gavel",
     "update": "pencil",
+    "customer": "message-circle-user",
 }
 
 
