@@ -7,11 +7,12 @@ from playwright.sync_api import Page, expect
 
 from accounts.roles import Role
 from accounts.tests.factories import UserFactory
+from complaints.tests.helpers import complaint_close_invalid
 from knowledge import services
 from knowledge.models import CaseReading
 from tests.browser.test_shell import login
 from tickets.models import TicketEvent
-from tickets.services import ticket_close, ticket_create, ticket_resolve
+from tickets.services import ticket_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,8 +67,7 @@ def test_a_new_agent_reads_an_assigned_case(page: Page, live_server, demo_accoun
         subject="冷链配送延误",
         new_customer={"kind": "person", "name": "钱伟民", "phone": "10066667777"},
     ).ticket
-    ticket = ticket_resolve(ticket=ticket, actor=supervisor, summary="已致歉并赔付。")
-    ticket = ticket_close(ticket=ticket, actor=supervisor)
+    ticket = complaint_close_invalid(ticket, supervisor, reply="已致歉并说明情况。")
     case = services.case_create(
         actor=supervisor,
         ticket=ticket,

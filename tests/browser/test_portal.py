@@ -7,9 +7,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from complaints.tests.helpers import complaint_close_invalid
 from portal.tests.conftest import PNG
 from tickets.models import Ticket, TicketEvent
-from tickets.services import ticket_accept, ticket_close, ticket_resolve
+from tickets.services import ticket_accept
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,8 +69,7 @@ def test_customer_complains_with_a_photo_replies_and_appeals(
     ticket = Ticket.objects.get(number=number)
     supervisor = demo_accounts["supervisor"]
     ticket = ticket_accept(ticket=ticket, actor=supervisor)
-    ticket = ticket_resolve(ticket=ticket, actor=supervisor, summary="已为您补发。")
-    ticket_close(ticket=ticket, actor=supervisor)
+    complaint_close_invalid(ticket, supervisor, reply="已为您补发。")
 
     # Later, from the same phone: the appeal.
     page.goto(f"{base}/portal/t/{number}")
