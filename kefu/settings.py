@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "sla",
     "customers",
     "tickets",
+    "channels",
     "api",
     "home",
     "security",
@@ -251,6 +252,13 @@ KEFU_SERVICE_DEPARTMENT = os.environ.get("KEFU_SERVICE_DEPARTMENT", "cs")
 KEFU_TICKET_WATCH_TRANSFERS = int(os.environ.get("KEFU_TICKET_WATCH_TRANSFERS", "2"))
 KEFU_TICKET_UNANSWERED_HOURS = int(os.environ.get("KEFU_TICKET_UNANSWERED_HOURS", "8"))
 KEFU_TICKET_AUTOCLOSE_DAYS = int(os.environ.get("KEFU_TICKET_AUTOCLOSE_DAYS", "7"))
+# Channels: the address customers' links start with, the largest attachment
+# accepted from mail, and how many mails one poll reads at most.
+KEFU_SITE_URL = os.environ.get("KEFU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+KEFU_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("KEFU_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+KEFU_MAILBOX_BATCH = int(os.environ.get("KEFU_MAILBOX_BATCH", "50"))
 # One demo step per app, in dependency order (manage.py kefu_demo).
 KEFU_DEMO_STEPS = [
     "accounts.demo.build",
