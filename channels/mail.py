@@ -65,17 +65,35 @@ def bytes_text(data: bytes, charset: str | None) -> str:
     return data.decode(_codec(charset), errors="replace")
 
 
-def header_text(value: str | None) -> str:
-    """A header decoded from its RFC 2047 words, whatever charsets they name."""
-    if not value:
+def _raw_text(data: bytes) -> str:
+    """8-bit bytes in a header with no charset named: UTF-8, else GB18030."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def header_text(value, *, again: bool = True) -> str:
+    """A header decoded from its RFC 2047 words, whatever charsets they name
+    (raw 8-bit headers too)."""
+    if value is None or value == "":
         return ""
     parts = []
-    for chunk, charset in decode_header(str(value)):
+    for chunk, charset in decode_header(value):
         if isinstance(chunk, bytes):
-            parts.append(bytes_text(chunk, charset))
+            if charset is None and isinstance(value, str):
+                # decode_header keeps a str's plain parts this way
+                parts.append(chunk.decode("raw-unicode-escape"))
+            elif charset in (None, "unknown-8bit"):
+                parts.append(_raw_text(chunk))
+            else:
+                parts.append(bytes_text(chunk, charset))
         else:
             parts.append(chunk)
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
+    text = "".join(parts)
+    if again and "=?" in text:
+        text = header_text(text, again=False)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def message_key(raw: bytes) -> tuple[str, str]:
@@ -143,7 +161,11 @@ def _filename(part: Message) -> str:
     name = part.get_filename()
     if name is None:
         return ""
-    return header_text(name) if "=?" in name else name
+    if "=?" in name or any("\udc80" <= c <= "\udcff" for c in name):
+        return header_text(
+            name.encode("ascii", "surrogateescape") if "=?" not in name else name
+        )
+    return name
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
