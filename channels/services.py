@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, User
 from channels.adapters import attachment_store, clean_name, ticket_link_issue
@@ -51,12 +52,12 @@ log = logging.getLogger(__name__)
 # --- templates ---------------------------------------------------------------------
 
 PLACEHOLDERS = {
-    "number": _("工单号"),
-    "subject": _("工单主题"),
-    "customer": _("客户名称"),
-    "status": _("工单状态"),
-    "link": _("客户专用链接"),
-    "reply": _("答复内容（答复客户时）"),
+    "number": gettext_lazy("工单号"),
+    "subject": gettext_lazy("工单主题"),
+    "customer": gettext_lazy("客户名称"),
+    "status": gettext_lazy("工单状态"),
+    "link": gettext_lazy("客户专用链接"),
+    "reply": gettext_lazy("答复内容（答复客户时）"),
 }
 PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
 # What each template must carry: the number in an e-mail's subject, the link in
