@@ -5,7 +5,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import Department
+from channels.defaults import TEMPLATES
 from channels.models import InboundMail, Mailbox, MessageTemplate, Robot, SmsGateway
+
+
+DEFAULTS = {code: (subject, body) for code, subject, body in TEMPLATES}
 
 
 def mailbox_get() -> Mailbox:
@@ -16,12 +20,28 @@ def sms_gateway_get() -> SmsGateway:
     return SmsGateway.objects.get_or_create(pk=1)[0]
 
 
-def template_list() -> QuerySet[MessageTemplate]:
-    return MessageTemplate.objects.select_related("updated_by").order_by("id")
+def _template_default(code: str) -> MessageTemplate:
+    subject, body = DEFAULTS[code]
+    return MessageTemplate.objects.get_or_create(
+        code=code, defaults={"subject": subject, "body": body}
+    )[0]
+
+
+def template_list() -> list[MessageTemplate]:
+    """Every template; one not yet written starts from its default text."""
+    rows = {
+        t.code: t
+        for t in MessageTemplate.objects.select_related("updated_by").order_by("id")
+    }
+    return [rows.get(code) or _template_default(code) for code in DEFAULTS]
 
 
 def template_for(code: str) -> MessageTemplate | None:
-    return MessageTemplate.objects.filter(code=code, is_active=True).first()
+    """The template of a moment, or None when the manager switched it off."""
+    template = MessageTemplate.objects.filter(code=code).first()
+    if template is None:
+        template = _template_default(code)
+    return template if template.is_active else None
 
 
 def inbound_list(*, status: str = "") -> QuerySet[InboundMail]:

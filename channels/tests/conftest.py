@@ -17,6 +17,14 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def default_templates(db):
+    """The default texts, as the first visit of the templates page writes them."""
+    from channels.selectors import template_list
+
+    template_list()
+
+
 @pytest.fixture
 def users(demo_accounts):
     return demo_accounts

@@ -134,3 +134,23 @@ def test_without_email_or_sms_the_customer_is_not_sent_anything(
     with django_capture_on_commit_callbacks(execute=True):
         make_ticket()
     assert Message.objects.count() == 0
+
+
+def test_missing_templates_start_from_the_default_text(
+    smtp, make_ticket, django_capture_on_commit_callbacks
+):
+    MessageTemplate.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket().ticket
+    assert subject_of(smtp.received[0]) == f"【{ticket.number}】您反映的问题已受理"
+    assert MessageTemplate.objects.filter(code="ack").exists()
+
+
+def test_the_mailbox_is_read_once_per_tick(users, monkeypatch):
+    from channels import tasks
+
+    calls = []
+    monkeypatch.setattr(tasks, "mailbox_poll", lambda: calls.append(1))
+    tasks.mailbox_poll_task.call_local()
+    tasks.mailbox_poll_task.call_local()
+    assert calls == [1]

@@ -1,6 +1,5 @@
-"""The default Chinese texts customers receive; the service manager edits them."""
-
-from django.db import migrations
+"""The default Chinese texts customers receive, created when first needed; the
+service manager edits them."""
 
 SIGNATURE = "客户服务部"
 
@@ -34,17 +33,3 @@ TEMPLATES = [
     ),
     ("sms_ack", "", "您反映的问题已受理，工单号{number}，查看进度：{link}"),
 ]
-
-
-def create(apps, schema_editor):
-    MessageTemplate = apps.get_model("channels", "MessageTemplate")
-    for code, subject, body in TEMPLATES:
-        MessageTemplate.objects.get_or_create(
-            code=code, defaults={"subject": subject, "body": body}
-        )
-
-
-class Migration(migrations.Migration):
-    dependencies = [("channels", "0001_initial")]
-
-    operations = [migrations.RunPython(create, migrations.RunPython.noop)]
