@@ -8,7 +8,6 @@ from accounts.models import Department
 from channels.defaults import TEMPLATES
 from channels.models import InboundMail, Mailbox, MessageTemplate, Robot, SmsGateway
 
-
 DEFAULTS = {code: (subject, body) for code, subject, body in TEMPLATES}
 
 
