@@ -149,9 +149,7 @@ def mailbox_view(request: HttpRequest) -> HttpResponse:
                 "version": mailbox.version,
             }
         )
-    return render(
-        request, "channels/mailbox.html", {"form": form, "setup_mailbox": mailbox}
-    )
+    return render(request, "channels/mailbox.html", {"form": form, "mailbox": mailbox})
 
 
 @require_POST

@@ -146,6 +146,8 @@ def test_bad_mailbox_settings_are_refused(client, users, values, field, message)
 def test_the_poll_button_reports_what_it_read(client, users, mailbox, dovecot):
     dovecot.deliver(eml("plain.eml"))
     client.force_login(users["admin"])
+    page = client.get("/channels/mailbox/").content.decode()
+    assert 'data-testid="poll-now">' in page  # enabled: the mailbox is switched on
     response = client.post("/channels/mailbox/poll/", follow=True)
     assert "读取 1 封：新工单 1" in response.content.decode()
     client.force_login(users["manager"])
