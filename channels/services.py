@@ -368,6 +368,12 @@ def _process(record: InboundMail, mail: ParsedMail, actor: User) -> None:
         _attachments_keep(earlier, event, mail)
         record.status, record.ticket = InboundMail.Status.THREAD, earlier
         return
+    if mail.auto_submitted:
+        # An automatic mail (bounce, out-of-office) opens no ticket and is never
+        # answered (RFC 3834): kept for a person to look at.
+        record.status, record.error = InboundMail.Status.IGNORED, "auto-submitted"
+        record.related_ticket = earlier
+        return
     customer, contact = _sender_customer(mail, actor=actor)
     created = ticket_create(
         actor=actor,
@@ -459,10 +465,11 @@ def inbound_mail_receive(*, raw: bytes, mailbox: Mailbox | None = None) -> Recei
             )
             if mail.from_address == own:
                 # Our own notices coming back (a forwarding loop): kept, not a ticket.
-                record.raw = raw
                 record.error = "sent by this system"
             else:
                 _process(record, mail, _mail_actor(mailbox))
+            if record.status == InboundMail.Status.IGNORED:
+                record.raw = raw
             record.save()
     except IntegrityError:
         found = InboundMail.objects.filter(message_key=key).defer("raw").first()
@@ -844,6 +851,21 @@ def robot_save(
         },
     )
     return robot
+
+
+def robot_test_send(*, actor: User, robot: Robot) -> Message:
+    """A test message to one robot, so the administrator sees it arrive (and
+    the delivery log shows any error)."""
+    if not can_manage_channels(actor):
+        raise PermissionDenied
+    return notify_send(
+        channel=robot.kind,
+        recipient=f"{robot.get_kind_display()} {robot.name}"[:254],
+        subject=_("测试消息"),
+        body=_("这是来自客服系统的测试消息，由%(name)s发送。") % {"name": actor.name},
+        key=f"robot:{robot.pk}:test:{uuid.uuid4().hex}",
+        data={"robot": robot.pk},
+    )
 
 
 def robots_broadcast(

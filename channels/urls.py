@@ -13,6 +13,7 @@ urlpatterns = [
     path("robots/", views.robot_list_view, name="setup_robot_list"),
     path("robots/new/", views.robot_edit_view, name="setup_robot_new"),
     path("robots/<int:pk>/", views.robot_edit_view, name="setup_robot_edit"),
+    path("robots/<int:pk>/test/", views.robot_test_view, name="setup_robot_test"),
     path("inbound/", views.inbound_list_view, name="inbound_list"),
     path("inbound/<int:pk>/", views.inbound_detail_view, name="inbound_detail"),
     path("inbound/<int:pk>/raw/", views.inbound_raw_view, name="inbound_raw"),

@@ -239,6 +239,15 @@ def robot_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse
     return render(request, "channels/robot_form.html", {"form": form, "robot": robot})
 
 
+@require_POST
+def robot_test_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(can_manage_channels(request.user))
+    robot = get_object_or_404(Robot, pk=pk)
+    services.robot_test_send(actor=request.user, robot=robot)
+    messages.success(request, _("测试消息已交给发送队列，结果见“外发消息”。"))
+    return redirect("channels:setup_robot_list")
+
+
 # --- inbound mail --------------------------------------------------------------------
 
 

@@ -183,3 +183,13 @@ def test_ticket_numbers_are_found_in_subjects(settings):
     assert ticket_number_in("回复：kf20261123-00042") == "KF20261123-00042"
     assert ticket_number_in("XKF20261123-00042") is None
     assert ticket_number_in("订单 20261123-00042") is None
+
+
+def test_an_automatic_reply_opens_no_ticket_and_is_kept(users):
+    raw = eml("plain.eml").replace(
+        b"MIME-Version: 1.0", b"Auto-Submitted: auto-replied\r\nMIME-Version: 1.0"
+    )
+    received = inbound_mail_receive(raw=raw)
+    assert received.record.status == InboundMail.Status.IGNORED
+    assert bytes(received.record.raw) == raw
+    assert Ticket.objects.count() == 0 and Message.objects.count() == 0

@@ -183,3 +183,18 @@ def test_an_escalation_on_the_timeline_reaches_the_departments_robot(
     content = call.body["text"]["content"]
     assert content.startswith(f"工单升级：{ticket.number}")
     assert "升级到客服部经理" in content
+
+
+def test_the_administrator_sends_a_test_message_to_a_robot(
+    client, users, receiver, django_capture_on_commit_callbacks
+):
+    target = robot(users, "wecom", receiver)
+    client.force_login(users["manager"])
+    assert client.post(f"/channels/robots/{target.pk}/test/").status_code == 403
+    client.force_login(users["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/channels/robots/{target.pk}/test/")
+    assert response.status_code == 302
+    (call,) = receiver.calls
+    assert call.body["text"]["content"].startswith("测试消息\n")
+    assert Message.objects.get().status == Message.Status.SENT
