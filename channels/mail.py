@@ -97,15 +97,17 @@ def header_text(value, *, again: bool = True) -> str:
 
 
 def message_key(raw: bytes) -> tuple[str, str]:
-    """(unique key, Message-ID) of a raw mail: the Message-ID when it has one,
-    else a hash of its bytes (the same bytes read twice give the same key)."""
-    headers = email.message_from_bytes(
-        raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    )
-    message_id = (headers.get("Message-ID") or "").strip()
-    message_id = message_id.strip("<>").strip() if message_id else ""
+    """(unique key, Message-ID) of a raw mail: its Message-ID with its sender's
+    address when it has one (so that a stranger reusing someone's Message-ID
+    cannot suppress their mail), else a hash of its bytes (the same bytes read
+    twice give the same key)."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    headers = email.message_from_bytes(head)
+    message_id = str(headers.get("Message-ID") or "").strip().strip("<>").strip()
     if message_id:
-        return hashlib.sha256(b"mid:" + message_id.encode()).hexdigest(), message_id
+        sender = email.utils.parseaddr(header_text(headers.get("From")))[1].lower()
+        text = f"mid:{message_id}\nfrom:{sender}".encode(errors="surrogateescape")
+        return hashlib.sha256(text).hexdigest(), message_id
     return hashlib.sha256(b"raw:" + raw).hexdigest(), ""
 
 

@@ -193,3 +193,14 @@ def test_an_automatic_reply_opens_no_ticket_and_is_kept(users):
     assert received.record.status == InboundMail.Status.IGNORED
     assert bytes(received.record.raw) == raw
     assert Ticket.objects.count() == 0 and Message.objects.count() == 0
+
+
+def test_a_strangers_mail_reusing_a_message_id_does_not_suppress_the_real_one(users):
+    fake = eml("plain.eml").replace(
+        b"wang.fang@example.invalid", b"someone@example.invalid"
+    )
+    first = inbound_mail_receive(raw=fake)
+    second = inbound_mail_receive(raw=eml("plain.eml"))
+    assert not first.duplicate and not second.duplicate
+    assert Ticket.objects.count() == 2
+    assert inbound_mail_receive(raw=eml("plain.eml")).duplicate
