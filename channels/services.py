@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.validators import URLValidator, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,7 +41,7 @@ from core.versioning import version_check
 from customers.models import Contact, Customer
 from customers.services import customer_create
 from notify.models import Message
-from notify.services import notify_send
+from notify.services import notify_send, notify_user
 from tickets.models import Ticket, TicketEvent
 from tickets.permissions import can_register_tickets
 from tickets.selectors import service_dispatcher
@@ -436,6 +437,17 @@ def _failed(key: str, message_id: str, raw: bytes, error: str) -> Received:
             )
     except IntegrityError:
         return Received(InboundMail.objects.get(message_key=key), True)
+    dispatcher = service_dispatcher()
+    if dispatcher is not None:
+        url = reverse("channels:inbound_detail", args=[record.pk])
+        transaction.on_commit(
+            lambda: notify_user(
+                user=dispatcher,
+                title=_("有一封来信无法登记，请人工处理"),
+                url=url,
+                key=f"inbound.failed.{record.pk}",
+            )
+        )
     return Received(record, False)
 
 

@@ -79,6 +79,9 @@ def test_new_mail_becomes_tickets_and_broken_mail_is_kept(
     broken = InboundMail.objects.get(status=InboundMail.Status.FAILED)
     assert bytes(broken.raw) == (MAIL_DIR / "broken.eml").read_bytes()
     assert broken.error
+    # The dispatcher of customer service is told to look at it.
+    note = users["supervisor"].notifications.get(title__contains="无法登记")
+    assert note.url == f"/channels/inbound/{broken.pk}/"
 
     # Every new customer got the acknowledgement with the number in the subject.
     acks = {m.recipient: m.subject for m in Message.objects.filter(channel="email")}
