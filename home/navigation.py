@@ -21,6 +21,11 @@ from accounts.permissions import (
     has_role,
 )
 from accounts.roles import BUSINESS_ROLES, Role
+from channels.permissions import (
+    can_handle_inbound_mail,
+    can_manage_channels,
+    can_manage_templates,
+)
 from customers.permissions import can_view_customers
 from notify.permissions import can_view_delivery_log
 
@@ -200,6 +205,24 @@ MODULES: list[Module] = [
         ),
     ),
     Module(
+        "mail_templates",
+        _("客户通知模板"),
+        "mail-cog",
+        WORK,
+        can_manage_templates,
+        "channels:template_list",
+        match="channels:template_",
+    ),
+    Module(
+        "inbound",
+        _("来信"),
+        "inbox",
+        WORK,
+        can_handle_inbound_mail,
+        "channels:inbound_list",
+        match="channels:inbound_",
+    ),
+    Module(
         "users",
         _("用户"),
         "user-cog",
@@ -255,6 +278,16 @@ MODULES: list[Module] = [
         "sla:calendar_list",
         _("工作时间、法定节假日与调休，管理员可补录或修正年份。"),
         match="sla:calendar_",
+    ),
+    Module(
+        "channels",
+        _("渠道设置"),
+        "plug-connected",
+        SYSTEM,
+        can_manage_channels,
+        "channels:setup_mailbox",
+        _("收件邮箱、短信网关和各部门的企业微信、钉钉、飞书群机器人。"),
+        match="channels:setup_",
     ),
     Module(
         "outbox",

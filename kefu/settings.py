@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "attachments",
     "knowledge",
     "portal",
+    "channels",
     "api",
     "home",
     "security",
@@ -287,6 +288,10 @@ KEFU_TICKET_AUTOCLOSE_DAYS = int(os.environ.get("KEFU_TICKET_AUTOCLOSE_DAYS", "7
 KEFU_COMPLAINT_RECURRENCE_DAYS = int(
     os.environ.get("KEFU_COMPLAINT_RECURRENCE_DAYS", "90")
 )
+# Channels: the address customers' links start with, and how many mails one
+# poll reads at most.
+KEFU_SITE_URL = os.environ.get("KEFU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+KEFU_MAILBOX_BATCH = int(os.environ.get("KEFU_MAILBOX_BATCH", "50"))
 # One demo step per app, in dependency order (manage.py kefu_demo).
 KEFU_DEMO_STEPS = [
     "accounts.demo.build",

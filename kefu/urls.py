@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("home.urls")),
     path("", include("accounts.urls")),
     path("notifications/", include("notify.urls")),
+    path("channels/", include("channels.urls")),
     path("", include("sla.urls")),
     path("security/", include("security.urls")),
     path("audit/", include("audit.urls")),

@@ -80,5 +80,13 @@ class EmailChannel:
 CHANNELS = {Message.Channel.EMAIL: EmailChannel()}
 
 
+def channel_register(code: str, channel) -> None:
+    """Another app adds a channel (an object with ``send(message)`` that raises
+    DeliveryError or PermanentDeliveryError); notify itself knows only e-mail."""
+    CHANNELS[code] = channel
+
+
 def channel_for(code: str):
+    if code not in CHANNELS:
+        raise PermanentDeliveryError(f"no channel {code!r}")
     return CHANNELS[code]

@@ -14,6 +14,10 @@ class Message(models.Model):
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("邮件")
+        SMS = "sms", _("短信")
+        WECOM = "wecom", _("企业微信群机器人")
+        DINGTALK = "dingtalk", _("钉钉群机器人")
+        FEISHU = "feishu", _("飞书群机器人")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")

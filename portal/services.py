@@ -255,8 +255,14 @@ def portal_appeal(*, ticket: Ticket, reason: str, request=None) -> Ticket:
 
 
 def token_matches(ticket: Ticket, token: str) -> bool:
+    """The ticket's own link, or one given to the customer in a message."""
     import hmac
 
-    return bool(ticket.customer_token_hash) and hmac.compare_digest(
-        ticket.customer_token_hash, hashlib.sha256((token or "").encode()).hexdigest()
-    )
+    from channels.models import TicketLink
+
+    hashed = hashlib.sha256((token or "").encode()).hexdigest()
+    if ticket.customer_token_hash and hmac.compare_digest(
+        ticket.customer_token_hash, hashed
+    ):
+        return True
+    return TicketLink.objects.filter(ticket=ticket, token_hash=hashed).exists()

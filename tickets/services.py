@@ -57,6 +57,7 @@ from tickets.validation import (
     EDITABLE,
     EXTERNAL_SOURCES,
     SEARCHED,
+    TEXT_MAX,
     body_clean,
     priority_raised,
     reason_clean,
@@ -993,6 +994,41 @@ def ticket_event_add(
     return _event(
         ticket, kind, actor, now=now, public=kind == K.REPLY, body=body, **data
     )
+
+
+@transaction.atomic
+def ticket_inbound_event(
+    *,
+    ticket: Ticket,
+    body: str,
+    public: bool,
+    data: dict[str, Any],
+    tell_owner: str = "",
+) -> TicketEvent:
+    """What arrived from outside (a customer's mail, a link between tickets) on
+    the timeline, with no person as actor: ``public`` for the customer's own
+    words (kept as they came, as a note marked ``customer_message``). The
+    owner is told when ``tell_owner`` gives the title."""
+    ticket = _locked(ticket)
+    now = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(last_activity_at=now)
+    event = _event(
+        ticket,
+        K.NOTE,
+        None,
+        now=now,
+        public=public,
+        body=body[:TEXT_MAX],
+        **data,
+    )
+    if tell_owner:
+        _tell(
+            ticket.owner_id,
+            title=tell_owner,
+            ticket=ticket,
+            key=f"ticket.inbound.{event.pk}",
+        )
+    return event
 
 
 # --- handover and housekeeping ----------------------------------------------------

@@ -21,7 +21,15 @@ WORK = [
     "reports",
 ]
 SIDEBAR = {
-    "admin": ["home", "users", "departments", "roles", "calendars", "outbox"],
+    "admin": [
+        "home",
+        "users",
+        "departments",
+        "roles",
+        "calendars",
+        "channels",
+        "outbox",
+    ],
     "secadmin": ["home", "roles", "security"],
     "auditor": [
         "home",
@@ -40,8 +48,8 @@ SIDEBAR = {
         "audit",
     ],
     "gm": ["home", *WORK],
-    "manager": ["home", *WORK, "outbox"],
-    "supervisor": ["home", *WORK],
+    "manager": ["home", *WORK, "mail_templates", "inbound", "outbox"],
+    "supervisor": ["home", *WORK, "inbound"],
     "agent": [
         "home",
         "tickets",

@@ -474,3 +474,18 @@ def test_staff_see_the_customer_message_on_the_timeline(client, users, submit):
     client.force_login(users["supervisor"])
     body = client.get(f"/tickets/{created.ticket.number}/").content.decode()
     assert "补充：外箱有水渍。" in body and "客户留言" in body
+
+
+def test_a_link_sent_in_a_message_opens_its_ticket_only(client, submit):
+    """Mail and SMS carry links of their own; each opens only its ticket."""
+    from channels.adapters import ticket_link_issue
+
+    first, second = submit(), submit(subject="另一件事")
+    link = ticket_link_issue(first.ticket)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    response = client.get("/" + path)
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 200
+    token = path.split("k=", 1)[1]
+    other = client.get(f"/portal/t/{second.ticket.number}?k={token}")
+    assert other.status_code == 404
