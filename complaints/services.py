@@ -1020,6 +1020,16 @@ def _bulletin_tell(bulletin: Bulletin, department_ids: list[int], *, reminder: b
             )
 
     transaction.on_commit(send)
+    # The departments' group robots (企业微信 / 钉钉 / 飞书) carry it too.
+    from channels.services import robots_broadcast
+
+    for department_id in department_ids:
+        robots_broadcast(
+            department_id,
+            title,
+            bulletin.message,
+            key=f"complaint.bulletin.{bulletin.pk}.{department_id}.{stamp}",
+        )
 
 
 @transaction.atomic

@@ -103,6 +103,33 @@ def escalation_register(ticket_type: str, hook: EscalateHook) -> None:
     _escalate_hooks[ticket_type] = hook
 
 
+def _robots_tell(breaches: list[Breach]) -> None:
+    """Breaches go to the group robots of departments that have one (one query
+    to find those departments, whatever the number of breaches)."""
+    if not breaches:
+        return
+    from channels.models import Robot
+    from channels.services import robots_broadcast
+
+    with_robots = set(
+        Robot.objects.filter(
+            is_active=True,
+            department_id__in={b.department_id for b in breaches},
+        ).values_list("department_id", flat=True)
+    )
+    labels = dict(Clock.choices)
+    for b in breaches:
+        if b.department_id in with_robots:
+            robots_broadcast(
+                b.department_id,
+                _("服务等级超时：%(number)s %(subject)s")
+                % {"number": b.number, "subject": b.subject},
+                _("%(clock)s时限已过（应于%(due)s前）。")
+                % {"clock": labels[b.clock], "due": _local(b.due_at)},
+                key=f"sla.breach.{b.ticket_id}.{b.clock}",
+            )
+
+
 def _name(person: dict) -> str:
     return person["display_name"] or person["username"]
 
@@ -314,6 +341,7 @@ def _sweep_batch(now: dt.datetime, batch: int, result: SweepResult) -> int:
         notes,
         skip_taken=True,
     )
+    _robots_tell(breaches)
     for ticket_type, hook in _escalate_hooks.items():
         theirs = [b for b in breaches if b.ticket_type == ticket_type]
         if theirs:

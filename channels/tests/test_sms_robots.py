@@ -198,3 +198,42 @@ def test_the_administrator_sends_a_test_message_to_a_robot(
     (call,) = receiver.calls
     assert call.body["text"]["content"].startswith("测试消息\n")
     assert Message.objects.get().status == Message.Status.SENT
+
+
+def test_bulletins_and_service_level_breaches_reach_the_department_robots(
+    users, receiver, make_ticket, django_capture_on_commit_callbacks
+):
+    from accounts.tests.helpers import clock_at
+    from sla.sweep import sla_sweep
+    from sla.tests.clock_helpers import at, level_make
+    from tickets.actions import action_run
+
+    robot(users, "wecom", receiver, department="transport")
+    robot(users, "wecom", receiver, department="cs")
+    level_make(users, name="默认")
+    monday = at(2026, 11, 2, 10, 0)
+    with clock_at(monday):
+        complaint = make_ticket(
+            type="complaint", subject="货物外箱破损", received_at=monday
+        ).ticket
+        inquiry = make_ticket(subject="查询到货时间", received_at=monday).ticket
+    with django_capture_on_commit_callbacks(execute=True):
+        action_run(
+            name="bulletin",
+            ticket=complaint,
+            actor=users["agent"],
+            data={"departments": ["transport"], "message": "同批次货物请排查"},
+        )
+    (call,) = receiver.calls
+    assert call.path == "/wecom/send"
+    assert "同批次货物请排查" in call.body["text"]["content"]
+    assert complaint.number in call.body["text"]["content"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep(now=at(2026, 11, 2, 15, 0))
+        sla_sweep(now=at(2026, 11, 2, 15, 1))  # a second run posts nothing more
+    texts = [c.body["text"]["content"] for c in receiver.calls[1:]]
+    breaches = [t for t in texts if "服务等级超时" in t]
+    assert any(inquiry.number in t for t in breaches)
+    assert any(complaint.number in t for t in breaches)
+    assert len(breaches) == len(set(breaches))
