@@ -296,52 +296,66 @@ class Writer:
             return Jsonb(v)
         return v
 
-    def rows(self, table: str, columns: list[str], rows: Iterable[tuple]) -> int:
+    def rows(
+        self, table: str, columns: list[str], rows: Iterable[tuple], *, ready=False
+    ) -> int:
+        """Write rows; ``ready``: the values are already as the database takes them."""
+        if not ready:
+            value = self.value
+            rows = (tuple(value(v) for v in row) for row in rows)
         count = 0
+        cols = ", ".join(f'"{c}"' for c in columns)
         if self.vendor == "postgresql":
-            cols = ", ".join(f'"{c}"' for c in columns)
             copy_sql = f'COPY "{table}" ({cols}) FROM STDIN'
             with self.raw.cursor() as cur, cur.copy(copy_sql) as copy:
                 for row in rows:
-                    copy.write_row([self.value(v) for v in row])
+                    copy.write_row(row)
                     count += 1
             return count
-        cols = ", ".join(f'"{c}"' for c in columns)
         sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
         cur = self.raw.cursor()
-        batch = []
-        for row in rows:
-            batch.append([self.value(v) for v in row])
-            if len(batch) >= BATCH:
-                cur.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
+        while batch := list(itertools.islice(rows, BATCH)):
             cur.executemany(sql, batch)
             count += len(batch)
         return count
 
+    PLAIN = {
+        "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField",
+        "EmailField", "ForeignKey", "IntegerField", "OneToOneField",
+        "PositiveIntegerField", "PositiveSmallIntegerField", "SlugField",
+        "SmallIntegerField", "TextField",
+    }  # fmt: skip
+
     def objects(self, model, objs: Iterable[Any]) -> int:
         """Model instances (unsaved, pk given) as rows, each field prepared as the ORM
-        would save it."""
+        would save it (plain values as they are, datetimes in UTC)."""
         fields = model._meta.concrete_fields
         columns = [f.column for f in fields]
-        connection = self.connection
+        connection, value = self.connection, self.value
+        kinds = []
+        for f in fields:
+            internal = f.get_internal_type()
+            kinds.append(
+                (f.attname, "plain" if internal in self.PLAIN else
+                 "time" if internal == "DateTimeField" else f)
+            )  # fmt: skip
 
         def prepared() -> Iterator[tuple]:
             for obj in objs:
                 row = []
-                for f in fields:
-                    v = getattr(obj, f.attname)
-                    if isinstance(v, dt.datetime):  # naive UTC, converted by rows()
+                for attname, kind in kinds:
+                    v = getattr(obj, attname)
+                    if kind == "plain" or v is None:
+                        row.append(v)
+                    elif kind == "time":
                         if v.tzinfo is not None:
                             v = v.astimezone(UTC).replace(tzinfo=None)
-                        row.append(v)
+                        row.append(value(v))
                     else:
-                        row.append(f.get_db_prep_save(v, connection))
+                        row.append(value(kind.get_db_prep_save(v, connection)))
                 yield tuple(row)
 
-        return self.rows(model._meta.db_table, columns, prepared())
+        return self.rows(model._meta.db_table, columns, prepared(), ready=True)
 
     def sequences_reset(self, models: list) -> None:
         from django.core.management.color import no_style
@@ -522,6 +536,7 @@ def customers_build(
         CustomerSearchDocument._meta.db_table,
         ["object_id", "text", "tokens"],
         _doc_rows(writer, customer_index.document_rows(customers)),
+        ready=True,
     )
     return customers, contacts_of
 
@@ -585,6 +600,7 @@ def tickets_build(
         "created_at",
     ]
     per_ticket = volumes.events_per_ticket
+    value = writer.value
 
     def ticket_iter() -> Iterator[Ticket]:
         for i in range(n):
@@ -730,8 +746,9 @@ def tickets_build(
                     evs.append(("note", False, actor_id, rng.choice(NOTES), {}, moment))
             for kind_, public, actor, body, data, at in evs:
                 events.append(
-                    (next(event_id), tid, kind_, public, actor, body, data, at)
-                )
+                    (next(event_id), tid, kind_, public, actor, body,
+                     value(data), value(at))
+                )  # fmt: skip
             yield t
 
     t0 = time.monotonic()
@@ -749,8 +766,11 @@ def tickets_build(
             TicketSearchDocument._meta.db_table,
             ["object_id", "text", "tokens"],
             _doc_rows(writer, ticket_index.document_rows(chunk)),
+            ready=True,
         )
-        events_written += writer.rows(TicketEvent._meta.db_table, ev_columns, events)
+        events_written += writer.rows(
+            TicketEvent._meta.db_table, ev_columns, iter(events), ready=True
+        )
         events.clear()
     report.counts.update(
         tickets=tickets_written,

@@ -282,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="per phase")
     parser.add_argument("--reuse", action="store_true", help="keep an earlier database")
     parser.add_argument("--only", default="", help="comma-separated scenario keys")
+    parser.add_argument(
+        "--generate-only", action="store_true", help="make the data, drive nothing"
+    )
     args = parser.parse_args(argv)
 
     data_dir = ROOT / "var" / "bench" / args.name
@@ -308,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
             check=True,
         )
     generation = json.loads(report_path.read_text())
+    if args.generate_only:
+        return 0
 
     os.environ.update(env)
     if "DATABASE_URL" not in env:
