@@ -225,7 +225,8 @@ def http_makers(fx: dict) -> dict:
         "ticket_create": create,
         "ticket_search": lambda i: (
             "GET",
-            f"/tickets/?q={quote(TICKET_TERMS[i % len(TICKET_TERMS)])}",
+            "/tickets/?view=all&status=any&q="
+            + quote(TICKET_TERMS[i % len(TICKET_TERMS)]),
             None,
             {},
             200,
