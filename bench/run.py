@@ -332,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     server = serve(env, port, data_dir / "gunicorn.log")
     results: dict[str, dict] = {}
     rss: list[float] = []
+    load_before = os.getloadavg()
     only = set(filter(None, args.only.split(",")))
     try:
         cookies = driver.login(HOST, port, BENCH_USER, BENCH_PASSWORD)
@@ -369,6 +370,11 @@ def main(argv: list[str] | None = None) -> int:
             [Path(sys.executable).name, "-m", "bench.run", *(argv or sys.argv[1:])]
         ),
         "seconds_per_phase": args.seconds,
+        # the machine is shared: its load while driving says how far to trust figures
+        "load_average": {
+            "before": [round(x, 2) for x in load_before],
+            "after": [round(x, 2) for x in os.getloadavg()],
+        },
         "server": "gunicorn, 2 sync workers, 127.0.0.1, bench.settings (DEBUG off)",
         "user": fx["user"],
         "open_tickets": fx["open_tickets"],
@@ -381,6 +387,10 @@ def main(argv: list[str] | None = None) -> int:
     results_dir.mkdir(exist_ok=True)
     (results_dir / f"{args.name}.json").write_text(
         json.dumps(output, ensure_ascii=False, indent=1) + "\n"
+    )
+    print(
+        "load average (1 min) before/after driving: "
+        f"{output['load_average']['before'][0]} / {output['load_average']['after'][0]}"
     )
     print(table(summary))
     return 0
