@@ -74,5 +74,13 @@ lint: $(PY_STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 
+# The benchmark (bench/README.md): results in bench/results/, data under var/bench/.
+bench-quick: install $(STATIC_STAMP)
+	$(PY) -m bench.run --name quick-sqlite --tickets 100000 --seconds 5
+
+bench: install $(STATIC_STAMP)
+	$(PY) -m bench.run --name 1m-sqlite --tickets 1000000
+	bench/postgres.sh $(PY) -m bench.run --name 1m-postgresql --tickets 1000000 --database postgresql
+
 clean:
 	rm -rf $(VENV) .venv-tools node_modules build staticfiles

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -253,6 +253,14 @@ class SearchIndex:
         text = "\n".join(line for line in lines if line)
         return text, sorted(document_tokens(text))
 
+    def document_rows(
+        self, objects: Iterable[Any]
+    ) -> Iterator[tuple[Any, str, list[str]]]:
+        """(pk, text, tokens) of each object: the rows ``refresh`` writes, for a
+        bulk load that writes them itself (COPY, executemany)."""
+        for obj in objects:
+            yield (obj.pk, *self.document(obj))
+
     def refresh(self, objects: Iterable[Any]) -> None:
         """Write the documents of these objects (call on every change)."""
         for obj in objects:
@@ -269,11 +277,8 @@ class SearchIndex:
         """Replace the whole index with the documents of ``objects``."""
         self.document_model.objects.all().delete()
         batch, count = [], 0
-        for obj in objects:
-            text, tokens = self.document(obj)
-            batch.append(
-                self.document_model(object_id=obj.pk, text=text, tokens=tokens)
-            )
+        for pk, text, tokens in self.document_rows(objects):
+            batch.append(self.document_model(object_id=pk, text=text, tokens=tokens))
             if len(batch) >= batch_size:
                 self.document_model.objects.bulk_create(batch)
                 count += len(batch)

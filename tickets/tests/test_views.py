@@ -531,3 +531,20 @@ def test_the_customer_picker_of_the_form(client, users, customer, contact):
             client.get(f"/tickets/pick/contacts/?customer={customer.pk}").status_code
             == 403
         )
+
+
+def test_the_filter_selects_list_everyone_who_may_own_tickets_and_keep_the_choice(
+    client, users
+):
+    users["agent2"].display_name = "张<浩然>"
+    users["agent2"].save(update_fields=["display_name"])
+    client.force_login(users["supervisor"])
+    html = _html(client.get("/tickets/?owner=agent2&status=closed&sort=oldest"))
+    owner = re.search(r'<select name="owner".*?</select>', html, re.S).group()
+    assert '<option value="agent2" selected>张&lt;浩然&gt;</option>' in owner
+    assert '<option value="transport">' in owner and "auditor" not in owner
+    assert owner.count(" selected") == 1
+    assert '<option value="closed" selected>' in html
+    assert '<option value="oldest" selected>' in html
+    plain = _html(client.get("/tickets/"))
+    assert re.search(r'<select name="type"[^>]*><option value="" selected>', plain)

@@ -1,0 +1,1 @@
+"""The benchmark at a million tickets (see bench/README.md)."""

@@ -1,0 +1,856 @@
+"""Generate a benchmark database: staff, customers with contacts, tickets with their
+timelines and the search documents of both, written with bulk inserts (COPY on
+PostgreSQL, executemany in one transaction on SQLite).
+
+    DJANGO_SETTINGS_MODULE=bench.settings python -m bench.generate --tickets 1000000
+
+The database must be freshly migrated (ids are given here, from 1). Everything comes
+from one seeded random generator: the same arguments give the same data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import datetime as dt
+import itertools
+import json
+import os
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+UTC = dt.UTC
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+BENCH_PASSWORD = "Kefu-bench-2026!"
+BENCH_USER = "agent001"  # an agent of 客户服务部: the benchmark logs in as this user
+BATCH = 20_000
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建国志文博宇浩然思琪欣怡子涵梓轩一诺雨桐晨阳佳怡嘉豪俊杰晓东海峰春梅秋菊冬雪立新德明美玲"
+CITIES = [
+    ("上海", "上海"),
+    ("北京", "北京"),
+    ("广东", "广州"),
+    ("广东", "深圳"),
+    ("浙江", "杭州"),
+    ("浙江", "宁波"),
+    ("江苏", "南京"),
+    ("江苏", "苏州"),
+    ("四川", "成都"),
+    ("湖北", "武汉"),
+    ("山东", "青岛"),
+    ("福建", "厦门"),
+    ("天津", "天津"),
+    ("重庆", "重庆"),
+    ("陕西", "西安"),
+    ("湖南", "长沙"),
+]
+TRADES = [
+    "贸易",
+    "物流",
+    "科技",
+    "食品",
+    "电器",
+    "服饰",
+    "医药",
+    "建材",
+    "汽车配件",
+    "家居",
+    "电子",
+    "化工",
+    "印刷",
+    "餐饮",
+    "酒店管理",
+    "农业",
+    "文化传媒",
+    "机械设备",
+]
+WORDS = [
+    "华",
+    "盛",
+    "远",
+    "通",
+    "达",
+    "恒",
+    "信",
+    "泰",
+    "安",
+    "鑫",
+    "宏",
+    "瑞",
+    "丰",
+    "海",
+    "联",
+    "创",
+    "金",
+    "星",
+    "辰",
+    "和",
+    "润",
+    "嘉",
+    "新",
+    "锦",
+    "益",
+    "隆",
+    "东",
+    "方",
+]
+FORMS = ["有限公司", "股份有限公司", "有限责任公司", "商贸行", "集团有限公司"]
+ENGLISH = [
+    "Global Trading Co., Ltd.",
+    "Pacific Logistics",
+    "Sunrise Electronics",
+    "Blue Ocean Foods",
+    "Evergreen Home",
+    "Nova Parts Ltd.",
+]
+PRODUCTS = [
+    "冷链配送",
+    "整车运输",
+    "零担快运",
+    "仓储服务",
+    "同城配送",
+    "国际快递",
+    "家电安装",
+    "净水器",
+    "空气净化器",
+    "智能门锁",
+    "扫地机器人",
+    "电热水器",
+    "Model X200 路由器",
+    "SmartHome Hub",
+    "会员服务",
+    "售后维修",
+]
+ISSUES = {
+    "complaint": [
+        "货物破损",
+        "配送延误",
+        "服务态度差",
+        "少发漏发",
+        "错发商品",
+        "安装不及时",
+        "维修后仍有故障",
+        "收费不透明",
+        "客服电话打不通",
+        "虚假宣传",
+    ],
+    "inquiry": [
+        "查询物流进度",
+        "咨询价格",
+        "咨询保修政策",
+        "询问发票开具",
+        "咨询使用方法",
+        "询问到货时间",
+        "咨询会员权益",
+    ],
+    "request": [
+        "申请退货",
+        "预约上门安装",
+        "更改收货地址",
+        "补开发票",
+        "申请换货",
+        "预约维修",
+        "申请延期配送",
+    ],
+    "suggestion": [
+        "建议增加夜间配送",
+        "建议优化包装",
+        "建议开通微信查询",
+        "建议简化退货流程",
+    ],
+    "praise": ["表扬配送员服务周到", "感谢客服耐心解答", "表扬安装师傅专业"],
+    "aftersales": ["安装后回访", "维修后回访", "投诉处理结果回访", "满意度回访"],
+}
+DETAILS = [
+    "客户来电反映{issue}，订单号{order}，要求尽快处理并给予答复。",
+    "客户称{product}在{day}出现问题，情绪{mood}，希望公司给出合理解释。",
+    "{issue}：客户表示已经多次联系，此前的处理结果不满意，要求主管跟进。",
+    "客户通过{channel}反映{product}相关问题，附上照片和单据，请相关部门核实。",
+    "Customer reports: {english}. 客户要求在三个工作日内回复。",
+    "客户要求核实运单{order}的签收情况，并说明{issue}的原因。",
+]
+ENGLISH_LINES = [
+    "parcel arrived damaged",
+    "delivery was two days late",
+    "the invoice amount is wrong",
+    "please call back after 6 pm",
+    "device stops working after update",
+    "requesting a refund",
+]
+REPLIES = [
+    "您好，您反映的问题我们已经记录，将在24小时内给您答复。",
+    "经核实，货物已重新安排发出，预计明日送达，给您带来不便深表歉意。",
+    "已为您办理退货手续，款项将在3至5个工作日内原路退回。",
+    "维修师傅将于明天上午上门，请保持电话畅通。",
+    "感谢您的宝贵意见，我们会转交相关部门研究改进。",
+]
+NOTES = [
+    "已联系运输部核实签收记录。",
+    "客户情绪较激动，需要主管关注。",
+    "仓储部回复：批次库存正常。",
+    "已电话回访，客户表示理解。",
+    "需要财务部确认退款进度。",
+    "Vendor confirmed the defect, replacement on the way.",
+]
+
+TYPE_WEIGHTS = [
+    ("inquiry", 35),
+    ("complaint", 20),
+    ("request", 25),
+    ("suggestion", 7),
+    ("praise", 5),
+    ("aftersales", 8),
+]
+CHANNEL_WEIGHTS = [
+    ("phone", 45),
+    ("wechat", 20),
+    ("email", 10),
+    ("portal", 12),
+    ("sms", 3),
+    ("visit", 3),
+    ("letter", 2),
+    ("api", 4),
+    ("other", 1),
+]
+OPEN_STATUSES = [
+    "new",
+    "accepted",
+    "assessing",
+    "investigating",
+    "replied",
+    "follow_up",
+    "waiting_customer",
+]
+DEPARTMENTS = [
+    ("cs", "客户服务部"),
+    ("transport", "运输部"),
+    ("warehouse", "仓储部"),
+    ("sales", "销售部"),
+    ("finance", "财务部"),
+    ("admin", "综合管理部"),
+]
+
+
+@dataclass
+class Volumes:
+    tickets: int
+    customers: int = 0
+    contacts: int = 0
+    events_per_ticket: float = 5.0
+    staff: int = 200
+    months: int = 12
+
+    def __post_init__(self) -> None:
+        self.customers = self.customers or max(10, self.tickets // 10)
+        self.contacts = self.contacts or int(self.customers * 2.5)
+
+
+@dataclass
+class Report:
+    volumes: dict
+    seconds: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
+
+
+def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> Callable[[], str]:
+    values = [v for v, _ in pairs]
+    cum = list(itertools.accumulate(w for _, w in pairs))
+    total = cum[-1]
+    return lambda: values[bisect.bisect_right(cum, rng.random() * total)]
+
+
+class Writer:
+    """Bulk rows into tables: COPY on PostgreSQL, executemany on SQLite. Values are
+    plain Python; naive datetimes are UTC."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.vendor = connection.vendor
+        connection.ensure_connection()
+        self.raw = connection.connection
+        if self.vendor == "sqlite" and not self.raw.in_transaction:
+            cur = self.raw.cursor()
+            for pragma in (
+                "synchronous=OFF",
+                "cache_size=-1000000",
+                "temp_store=MEMORY",
+            ):
+                cur.execute(f"PRAGMA {pragma}")
+
+    def value(self, v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            if self.vendor == "sqlite":
+                return v.isoformat(" ")
+            return v.replace(tzinfo=UTC)
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if isinstance(v, dict):
+            if self.vendor == "sqlite":
+                return json.dumps(v, ensure_ascii=False)
+            from psycopg.types.json import Jsonb
+
+            return Jsonb(v)
+        return v
+
+    def rows(
+        self, table: str, columns: list[str], rows: Iterable[tuple], *, ready=False
+    ) -> int:
+        """Write rows; ``ready``: the values are already as the database takes them."""
+        if not ready:
+            value = self.value
+            rows = (tuple(value(v) for v in row) for row in rows)
+        count = 0
+        cols = ", ".join(f'"{c}"' for c in columns)
+        if self.vendor == "postgresql":
+            copy_sql = f'COPY "{table}" ({cols}) FROM STDIN'
+            with self.raw.cursor() as cur, cur.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+            return count
+        sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
+        cur = self.raw.cursor()
+        while batch := list(itertools.islice(rows, BATCH)):
+            cur.executemany(sql, batch)
+            count += len(batch)
+        return count
+
+    PLAIN = {
+        "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField",
+        "EmailField", "ForeignKey", "IntegerField", "OneToOneField",
+        "PositiveIntegerField", "PositiveSmallIntegerField", "SlugField",
+        "SmallIntegerField", "TextField",
+    }  # fmt: skip
+
+    def objects(self, model, objs: Iterable[Any]) -> int:
+        """Model instances (unsaved, pk given) as rows, each field prepared as the ORM
+        would save it (plain values as they are, datetimes in UTC)."""
+        fields = model._meta.concrete_fields
+        columns = [f.column for f in fields]
+        connection, value = self.connection, self.value
+        kinds = []
+        for f in fields:
+            internal = f.get_internal_type()
+            kinds.append(
+                (f.attname, "plain" if internal in self.PLAIN else
+                 "time" if internal == "DateTimeField" else f)
+            )  # fmt: skip
+
+        def prepared() -> Iterator[tuple]:
+            for obj in objs:
+                row = []
+                for attname, kind in kinds:
+                    v = getattr(obj, attname)
+                    if kind == "plain" or v is None:
+                        row.append(v)
+                    elif kind == "time":
+                        if v.tzinfo is not None:
+                            v = v.astimezone(UTC).replace(tzinfo=None)
+                        row.append(value(v))
+                    else:
+                        row.append(value(kind.get_db_prep_save(v, connection)))
+                yield tuple(row)
+
+        return self.rows(model._meta.db_table, columns, prepared(), ready=True)
+
+    def sequences_reset(self, models: list) -> None:
+        from django.core.management.color import no_style
+
+        sql = self.connection.ops.sequence_reset_sql(no_style(), models)
+        with self.connection.cursor() as cur:
+            for statement in sql:
+                cur.execute(statement)
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(
+        rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))
+    )
+
+
+def _mobile(rng: random.Random) -> str:
+    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+
+
+def staff_build(volumes: Volumes, now: dt.datetime) -> dict:
+    """Departments and 200 staff with their roles; agent001 is the benchmark's user."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Department, User
+    from accounts.roles import Role
+
+    rng = random.Random(1)
+    departments = {}
+    for order, (code, name) in enumerate(DEPARTMENTS):
+        departments[code], _ = Department.objects.get_or_create(
+            code=code, defaults={"name": name, "sort_order": (order + 1) * 10}
+        )
+    groups = {g.name: g for g in Group.objects.all()}
+    password = make_password(BENCH_PASSWORD)
+    plan = [
+        ("agent", Role.AGENT, "cs", 120),
+        ("supervisor", Role.SUPERVISOR, "cs", 10),
+        ("manager", Role.SERVICE_MANAGER, "cs", 2),
+        ("gm", Role.GENERAL_MANAGER, "admin", 1),
+    ]
+    rest = volumes.staff - sum(n for *_, n in plan)
+    others = [c for c, _ in DEPARTMENTS if c not in ("cs", "admin")]
+    for code in others:
+        plan.append((f"{code}mgr", Role.DEPARTMENT_MANAGER, code, 1))
+    rest -= len(others)
+    for i, code in enumerate(others):
+        plan.append(
+            (
+                code,
+                Role.DEPARTMENT_STAFF,
+                code,
+                rest // len(others) + (i < rest % len(others)),
+            )
+        )
+    users: dict[str, list] = {}
+    for prefix, role, code, n in plan:
+        for i in range(1, n + 1):
+            user = User.objects.create(
+                username=f"{prefix}{i:03d}"
+                if n > 1 or prefix in ("agent", "supervisor")
+                else prefix,
+                display_name=_person(rng),
+                department=departments[code],
+                email=f"{prefix}{i:03d}@bench.kefu.invalid",
+                password=password,
+                password_changed_at=now,
+            )
+            user.groups.set([groups[role.value]])
+            users.setdefault(role.value, []).append(user)
+    supervisors = users[Role.SUPERVISOR.value]
+    Department.objects.filter(code="cs").update(dispatcher=supervisors[0])
+    for code in others:
+        mgr = next(
+            u
+            for u in users[Role.DEPARTMENT_MANAGER.value]
+            if u.department_id == departments[code].pk
+        )
+        Department.objects.filter(code=code).update(dispatcher=mgr)
+    return {"departments": departments, "users": users}
+
+
+def _company(rng: random.Random) -> str:
+    if rng.random() < 0.04:
+        return rng.choice(ENGLISH) + f" ({rng.choice(CITIES)[1]})"
+    city = rng.choice(CITIES)[1]
+    return (
+        city
+        + rng.choice(WORDS)
+        + rng.choice(WORDS)
+        + rng.choice(TRADES)
+        + rng.choice(FORMS)
+    )
+
+
+def customers_build(
+    writer: Writer,
+    volumes: Volumes,
+    staff: dict,
+    start: dt.datetime,
+    now: dt.datetime,
+    rng: random.Random,
+) -> tuple[list, list]:
+    """Customers, their contacts and the customers' search documents. Returns the
+    (customer, contacts) pairs needed by the tickets."""
+    from customers.models import Contact, Customer, CustomerSearchDocument
+    from customers.search import customer_index, name_sort_key
+
+    agents = staff["users"]["agent"]
+    span = (now - start).total_seconds()
+    customers, contacts_of = [], []
+    contact_id = 0
+    # contacts spread so that the total is volumes.contacts (at least one each)
+    extra = volumes.contacts - volumes.customers
+    for cid in range(1, volumes.customers + 1):
+        person = rng.random() < 0.3
+        name = _person(rng) if person else _company(rng)
+        province, city = rng.choice(CITIES)
+        created = start - dt.timedelta(days=rng.randrange(0, 700))
+        c = Customer(
+            id=cid,
+            kind="person" if person else "organisation",
+            name=name,
+            name_sort=name_sort_key(name),
+            province=province,
+            city=city,
+            industry="" if person else rng.choice(TRADES),
+            phone=_mobile(rng)
+            if person
+            else f"0{rng.randrange(10, 999)}-{rng.randrange(10**7, 10**8)}",
+            email=f"c{cid}@example.com" if rng.random() < 0.5 else "",
+            owner_id=rng.choice(agents).pk if rng.random() < 0.6 else None,
+            tier=rng.choice("AABBBCCCCC"),
+            created_at=created,
+            updated_at=start + dt.timedelta(seconds=rng.random() * span),
+        )
+        n = 1 + (extra * 2 // volumes.customers if rng.random() < 0.5 else 0)
+        n = max(1, min(n, 1 + extra)) if extra > 0 else 1
+        extra -= n - 1
+        mine = []
+        for k in range(n):
+            contact_id += 1
+            mine.append(
+                Contact(
+                    id=contact_id,
+                    customer_id=cid,
+                    name=_person(rng),
+                    title=rng.choice(["经理", "采购主管", "财务", "行政", "店长", ""]),
+                    mobile=_mobile(rng),
+                    is_primary=k == 0,
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
+        c._prefetched_objects_cache = {"contacts": mine}
+        customers.append(c)
+        contacts_of.append(mine)
+    # the remainder (rounding) goes to the first customers
+    cid = 0
+    while extra > 0:
+        contact_id += 1
+        c = customers[cid % len(customers)]
+        contact = Contact(
+            id=contact_id,
+            customer_id=c.pk,
+            name=_person(rng),
+            mobile=_mobile(rng),
+            created_at=c.created_at,
+            updated_at=c.created_at,
+        )
+        contacts_of[cid % len(customers)].append(contact)
+        extra -= 1
+        cid += 1
+    writer.objects(Customer, customers)
+    writer.objects(Contact, (x for mine in contacts_of for x in mine))
+    writer.rows(
+        CustomerSearchDocument._meta.db_table,
+        ["object_id", "text", "tokens"],
+        _doc_rows(writer, customer_index.document_rows(customers)),
+        ready=True,
+    )
+    return customers, contacts_of
+
+
+def _doc_rows(
+    writer: Writer, rows: Iterable[tuple[int, str, list[str]]]
+) -> Iterator[tuple]:
+    from core.search import TokenListField
+
+    field_ = TokenListField()
+    for pk, text, tokens in rows:
+        yield pk, text, field_.get_db_prep_value(tokens, writer.connection)
+
+
+def tickets_build(
+    writer: Writer,
+    volumes: Volumes,
+    staff: dict,
+    customers: list,
+    contacts_of: list,
+    start: dt.datetime,
+    now: dt.datetime,
+    rng: random.Random,
+    report: Report,
+) -> None:
+    from django.conf import settings
+
+    from accounts.roles import Role
+    from tickets.models import (
+        Ticket,
+        TicketEvent,
+        TicketNumberCounter,
+        TicketSearchDocument,
+    )
+    from tickets.search import ticket_index
+
+    prefix = settings.KEFU_TICKET_PREFIX
+    agents = staff["users"][Role.AGENT.value]
+    dept_staff = staff["users"][Role.DEPARTMENT_STAFF.value]
+    supervisors = staff["users"][Role.SUPERVISOR.value]
+    pick_type = _weighted(rng, TYPE_WEIGHTS)
+    pick_channel = _weighted(rng, CHANNEL_WEIGHTS)
+    channel_names = dict(Ticket.Channel.choices)
+    n = volumes.tickets
+    span = (now - start).total_seconds()
+    # creation times, increasing with the id; open tickets are the newest ~5%
+    times = sorted(start + dt.timedelta(seconds=rng.random() * span) for _ in range(n))
+    open_from = int(n * 0.94)
+    counters: dict[dt.date, int] = {}
+    ncust = len(customers)
+    events: list[tuple] = []
+    event_id = itertools.count(1)
+    ev_columns = [
+        "id",
+        "ticket_id",
+        "kind",
+        "is_public",
+        "actor_id",
+        "body",
+        "data",
+        "created_at",
+    ]
+    per_ticket = volumes.events_per_ticket
+    value = writer.value
+
+    def ticket_iter() -> Iterator[Ticket]:
+        for i in range(n):
+            tid = i + 1
+            created = times[i]
+            local_day = (created + dt.timedelta(hours=8)).date()
+            seq = counters.get(local_day, 0) + 1
+            counters[local_day] = seq
+            number = f"{prefix}{local_day:%Y%m%d}-{seq:05d}"
+            kind = pick_type()
+            channel = pick_channel()
+            # a few customers call much more often than the rest
+            ci = int(ncust * rng.random() ** 2.5)
+            customer = customers[ci]
+            contacts = contacts_of[ci]
+            contact = rng.choice(contacts) if rng.random() < 0.85 else None
+            registrant = rng.choice(agents)
+            if kind == "complaint" and rng.random() < 0.3:
+                owner = rng.choice(dept_staff)
+            else:
+                owner = registrant if rng.random() < 0.7 else rng.choice(agents)
+            product = rng.choice(PRODUCTS)
+            issue = rng.choice(ISSUES[kind])
+            order = (
+                f"{rng.choice(['SF', 'YT', 'JD', 'DD'])}{rng.randrange(10**11, 10**12)}"
+            )
+            description = rng.choice(DETAILS).format(
+                issue=issue,
+                order=order,
+                product=product,
+                day=f"{local_day.month}月{local_day.day}日",
+                mood=rng.choice(["平静", "不满", "激动"]),
+                channel=channel_names[channel],
+                english=rng.choice(ENGLISH_LINES),
+            )
+            is_open = i >= open_from and rng.random() < 0.85
+            accepted = created + dt.timedelta(minutes=rng.randrange(1, 90))
+            answered = accepted + dt.timedelta(minutes=rng.randrange(5, 600))
+            status = (
+                rng.choice(OPEN_STATUSES)
+                if is_open
+                else rng.choice(["closed"] * 16 + ["resolved", "archived", "archived"])
+            )
+            if status == "new":
+                accepted = answered = None
+            elif status in ("accepted", "assessing", "investigating"):
+                answered = None if rng.random() < 0.5 else answered
+            resolved = closed = None
+            if not is_open:
+                resolved = answered + dt.timedelta(hours=rng.randrange(1, 96))
+                if status in ("closed", "archived"):
+                    closed = resolved + dt.timedelta(days=rng.randrange(1, 8))
+            last = closed or resolved or answered or accepted or created
+            unassigned = status == "new" and rng.random() < 0.3
+            t = Ticket(
+                id=tid,
+                number=number,
+                type=kind,
+                channel=channel,
+                source="12315"
+                if kind == "complaint" and rng.random() < 0.05
+                else "customer",
+                priority=rng.choice(["normal"] * 6 + ["low", "high", "high", "urgent"]),
+                severity=rng.choice(["minor", "normal", "major", "critical"])
+                if kind == "complaint"
+                else "",
+                mood=rng.choice(["calm"] * 5 + ["upset", "upset", "angry"]),
+                status=status,
+                customer_id=customer.pk,
+                contact_id=contact.pk if contact else None,
+                subject=f"{issue}（{product}）",
+                description=description,
+                product=product,
+                order_ref=order if rng.random() < 0.8 else "",
+                received_at=created - dt.timedelta(minutes=rng.randrange(0, 30)),
+                registered_by_id=registrant.pk,
+                owner_id=(supervisors[0].pk if unassigned else owner.pk),
+                department_id=(
+                    supervisors[0].department_id if unassigned else owner.department_id
+                ),
+                unassigned=unassigned,
+                is_open=is_open,
+                paused_status="replied" if status == "waiting_customer" else "",
+                accepted_at=accepted,
+                first_response_at=answered,
+                resolved_at=resolved,
+                closed_at=closed if status in ("closed", "archived") else None,
+                last_activity_at=last,
+                first_contact_resolution=not is_open and rng.random() < 0.3,
+                created_at=created,
+                updated_at=last,
+                version=1,
+            )
+            t.customer = customer
+            t.contact = contact
+            # the timeline: registration, acceptance, reply, notes, resolution, closing
+            k = (
+                max(1, int(per_ticket + rng.uniform(-2, 2) + 0.5))
+                if per_ticket >= 3
+                else max(1, round(per_ticket))
+            )
+            actor_id = owner.pk
+            evs = [
+                (
+                    "created",
+                    True,
+                    registrant.pk,
+                    "",
+                    {
+                        "entry": "phone" if channel == "phone" else "form",
+                        "channel": channel,
+                        "status": "accepted" if accepted else "new",
+                        "owner": {"id": owner.pk},
+                        "unassigned": unassigned,
+                    },
+                    created,
+                )
+            ]
+            moments = sorted(
+                created
+                + dt.timedelta(
+                    seconds=rng.random() * max(60.0, (last - created).total_seconds())
+                )
+                for _ in range(k - 1)
+            )
+            for j, moment in enumerate(moments):
+                if j == len(moments) - 1 and not is_open:
+                    evs.append(
+                        (
+                            "status",
+                            True,
+                            actor_id,
+                            rng.choice(REPLIES),
+                            {"from": "replied", "to": "resolved"},
+                            moment,
+                        )
+                    )
+                elif j == 0 and answered:
+                    evs.append(
+                        ("reply", True, actor_id, rng.choice(REPLIES), {}, moment)
+                    )
+                else:
+                    evs.append(("note", False, actor_id, rng.choice(NOTES), {}, moment))
+            for kind_, public, actor, body, data, at in evs:
+                events.append(
+                    (next(event_id), tid, kind_, public, actor, body,
+                     value(data), value(at))
+                )  # fmt: skip
+            yield t
+
+    t0 = time.monotonic()
+    tickets_written = 0
+    docs_written = 0
+    events_written = 0
+    chunk: list = []
+    it = ticket_iter()
+    while True:
+        chunk = list(itertools.islice(it, BATCH))
+        if not chunk:
+            break
+        tickets_written += writer.objects(Ticket, chunk)
+        docs_written += writer.rows(
+            TicketSearchDocument._meta.db_table,
+            ["object_id", "text", "tokens"],
+            _doc_rows(writer, ticket_index.document_rows(chunk)),
+            ready=True,
+        )
+        events_written += writer.rows(
+            TicketEvent._meta.db_table, ev_columns, iter(events), ready=True
+        )
+        events.clear()
+    report.counts.update(
+        tickets=tickets_written,
+        ticket_events=events_written,
+        ticket_documents=docs_written,
+    )
+    writer.rows(
+        TicketNumberCounter._meta.db_table, ["day", "last"], sorted(counters.items())
+    )
+    report.seconds["tickets"] = round(time.monotonic() - t0, 1)
+
+
+def generate(
+    volumes: Volumes,
+    *,
+    seed: int = 20261123,
+    now: dt.datetime | None = None,
+    log: Callable[[str], None] = print,
+) -> Report:
+    """Fill the (freshly migrated, empty) database. Returns counts and timings."""
+    from django.db import connection, transaction
+
+    from accounts.models import User
+    from customers.models import Contact, Customer
+    from tickets.models import Ticket, TicketEvent
+
+    now = now or dt.datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    start = now - dt.timedelta(days=30 * volumes.months + 5)
+    rng = random.Random(seed)
+    report = Report(volumes=volumes.__dict__.copy())
+    t0 = time.monotonic()
+    writer = Writer(connection)
+    with transaction.atomic():
+        staff = staff_build(volumes, now.replace(tzinfo=UTC))
+        report.counts["staff"] = User.objects.count()
+        report.seconds["staff"] = round(time.monotonic() - t0, 1)
+        log(f"staff: {report.counts['staff']} ({report.seconds['staff']} s)")
+        t1 = time.monotonic()
+        customers, contacts_of = customers_build(
+            writer, volumes, staff, start, now, rng
+        )
+        report.counts["customers"] = len(customers)
+        report.counts["contacts"] = sum(len(c) for c in contacts_of)
+        report.seconds["customers"] = round(time.monotonic() - t1, 1)
+        log(
+            f"customers: {len(customers)}, contacts: {report.counts['contacts']} "
+            f"({report.seconds['customers']} s)"
+        )
+        tickets_build(
+            writer, volumes, staff, customers, contacts_of, start, now, rng, report
+        )
+        log(
+            f"tickets: {report.counts['tickets']}, events: {report.counts['ticket_events']} "
+            f"({report.seconds['tickets']} s)"
+        )
+        writer.sequences_reset([Customer, Contact, Ticket, TicketEvent])
+    t2 = time.monotonic()
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    report.seconds["analyze"] = round(time.monotonic() - t2, 1)
+    report.seconds["total"] = round(time.monotonic() - t0, 1)
+    log(f"analyze: {report.seconds['analyze']} s; total {report.seconds['total']} s")
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--report", help="write counts and timings as JSON here")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    report = generate(Volumes(tickets=args.tickets), seed=args.seed)
+    if args.report:
+        with open(args.report, "w") as fh:
+            json.dump(report.__dict__, fh, ensure_ascii=False, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The table and the count of bars met (no timing here)."""
+
+from bench.scenarios import (
+    SCENARIOS,
+    Bar,
+    Scenario,
+    function_resolve,
+    scenario_met,
+    summarize,
+    table,
+)
+
+LIST = Scenario("list", "list", "http", Bar(min_ratio=0.05, max_p50_ms=25))
+
+
+def _measured(**values):
+    return {"status": "measured", "errors": 0, **values}
+
+
+def test_a_bar_needs_every_condition():
+    assert scenario_met(LIST, _measured(ratio=0.06, p50_ms=20))
+    assert not scenario_met(LIST, _measured(ratio=0.04, p50_ms=20))
+    assert not scenario_met(LIST, _measured(ratio=0.06, p50_ms=26))
+    assert not scenario_met(LIST, _measured(ratio=0.06, p50_ms=20, errors=1))
+    assert not scenario_met(LIST, {"status": "not built"})
+    assert not scenario_met(LIST, None)
+    assert scenario_met(Scenario("t", "t", "http"), _measured(rps4=5)) is None
+
+
+def test_a_function_bar_is_in_seconds():
+    sweep = Scenario("s", "s", "function", Bar(max_seconds=10), function="x.y")
+    assert scenario_met(sweep, _measured(seconds=9.5))
+    assert not scenario_met(sweep, _measured(seconds=10.5))
+
+
+def test_ratios_come_from_the_trivial_view_and_missing_scenarios_are_not_met():
+    scenarios = [
+        Scenario("trivial", "trivial", "http"),
+        LIST,
+        Scenario("dash", "dashboard", "missing", Bar(max_p50_ms=300)),
+    ]
+    results = {
+        "trivial": _measured(rps4=1000.0, p50_ms=2.0, p95_ms=3.0),
+        "list": _measured(rps4=80.0, p50_ms=20.0, p95_ms=30.0),
+    }
+    summary = summarize(results, [150.0, 120.0], scenarios)
+    rows = {row["key"]: row for row in summary.rows}
+    assert rows["list"]["ratio"] == 0.08 and rows["list"]["met"] is True
+    assert rows["dash"]["status"] == "not built" and rows["dash"]["met"] is False
+    assert rows["worker_memory"]["met"] is True
+    assert (summary.met, summary.total) == (2, 3)
+    printed = table(summary)
+    assert printed.splitlines()[-1] == "bench: 2 of 3 bars met"
+    assert "not built" in printed and "0.080" in printed
+
+
+def test_memory_over_the_bar_or_unknown_is_not_met():
+    assert summarize({}, [201.0], []).met == 0
+    assert summarize({}, [], []).met == 0
+    assert summarize({}, [199.0], []).met == 1
+
+
+def test_the_sla_sweep_is_a_scenario_reported_not_built_while_missing():
+    sweep = next(s for s in SCENARIOS if s.key == "sla_sweep")
+    assert sweep.kind == "function" and sweep.bar.max_seconds == 10
+    assert function_resolve("bench.nowhere.sweep") is None
+    assert function_resolve("bench.scenarios.table") is table
+    summary = summarize({"sla_sweep": {"status": "not built"}}, [], [sweep])
+    assert summary.rows[0]["met"] is False
