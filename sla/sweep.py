@@ -110,7 +110,9 @@ def _name(person: dict) -> str:
 INSERT_CHUNK = 500
 
 
-def _insert(model, fields: list[str], rows: list[tuple], *, skip_taken=False) -> None:
+def rows_insert(
+    model, fields: list[str], rows: list[tuple], *, skip_taken=False
+) -> None:
     """Many rows in a few multi-row INSERTs (the sweep writes thousands at a
     time; model instances, or a statement per row, would cost more than the
     database does)."""
@@ -257,7 +259,7 @@ def _sweep_batch(
                 next_check_at=c["due_at"] if c["breached_at"] is None else None
             )
 
-    _insert(
+    rows_insert(
         ClockEvent,
         ["ticket", "clock", "kind", "at", "due_at"],
         [
@@ -343,12 +345,12 @@ def _sweep_batch(
                 due_at=c["due_at"],
             )
         )
-    _insert(
+    rows_insert(
         TicketEvent,
         ["ticket", "kind", "is_public", "body", "data", "created_at"],
         events,
     )
-    _insert(
+    rows_insert(
         Notification,
         ["user", "title", "body", "url", "idempotency_key", "created_at"],
         _digested(notes, texts, now),
