@@ -8,12 +8,13 @@ from collections import defaultdict
 from types import SimpleNamespace
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from core.demo import DemoContext
 from sla.clocks import ClockSteps, clocks_new, clocks_step, level_pick
 from sla.models import Calendar, ClockEvent, Commitment, ServiceLevel, TicketClock
 from sla.selectors import business_calendars_all
-from sla.sweep import sla_sweep
+from sla.sweep import rows_insert, sla_sweep
 from tickets.models import Ticket, TicketEvent
 
 H = 60
@@ -162,7 +163,6 @@ def build(ctx: DemoContext) -> None:
         timeline[event["ticket_id"]].append(event)
     all_clocks: list[TicketClock] = []
     history: list[ClockEvent] = []
-    dues: list[Ticket] = []
     for ticket in tickets:
         level = level_pick(
             levels,
@@ -178,14 +178,51 @@ def build(ctx: DemoContext) -> None:
         )
         all_clocks += clocks
         history += steps.history
-        due = {f"{c.clock}_due_at": c.due_at for c in clocks}
-        dues.append(Ticket(pk=ticket["pk"], **due))
-    TicketClock.objects.bulk_create(all_clocks, batch_size=1000)
-    ClockEvent.objects.bulk_create(history, batch_size=1000)
-    Ticket.objects.bulk_update(
-        dues,
-        ["acknowledge_due_at", "first_response_due_at", "resolution_due_at"],
-        batch_size=500,
+    clock_fields = [
+        "ticket",
+        "clock",
+        "level",
+        "calendar_code",
+        "target_minutes",
+        "warn_percent",
+        "state",
+        "started_at",
+        "due_at",
+        "warn_at",
+        "paused_at",
+        "paused_minutes",
+        "stopped_at",
+        "elapsed_minutes",
+        "next_check_at",
+    ]
+    rows_insert(
+        TicketClock,
+        clock_fields,
+        [
+            tuple(
+                getattr(c, "ticket_id" if f == "ticket" else "level_id")
+                if f in ("ticket", "level")
+                else getattr(c, f)
+                for f in clock_fields
+            )
+            for c in all_clocks
+        ],
+    )
+    rows_insert(
+        ClockEvent,
+        ["ticket", "clock", "kind", "at", "due_at"],
+        [(e.ticket_id, e.clock, e.kind, e.at, e.due_at) for e in history],
+    )
+    # The tickets' due fields from their clocks, in one statement.
+    Ticket.objects.update(
+        **{
+            f"{name}_due_at": Subquery(
+                TicketClock.objects.filter(ticket_id=OuterRef("pk"), clock=name).values(
+                    "due_at"
+                )[:1]
+            )
+            for name in ("acknowledge", "first_response", "resolution")
+        }
     )
     # Warnings and escalations of the clocks still running, as the job would.
     sla_sweep(now=ctx.now)

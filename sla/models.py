@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import AppendOnlyQuerySet, TimeStampedModel, VersionedModel
 from customers.models import Customer
@@ -220,9 +221,9 @@ class DayOverride(TimeStampedModel, VersionedModel):
 class Clock(models.TextChoices):
     """The three clocks of a ticket (DESIGN §3)."""
 
-    ACKNOWLEDGE = "acknowledge", _("受理")
-    FIRST_RESPONSE = "first_response", _("首次响应")
-    RESOLUTION = "resolution", _("解决")
+    ACKNOWLEDGE = "acknowledge", pgettext_lazy("时钟", "受理")
+    FIRST_RESPONSE = "first_response", pgettext_lazy("时钟", "首次响应")
+    RESOLUTION = "resolution", pgettext_lazy("时钟", "解决")
 
 
 class ServiceLevel(TimeStampedModel, VersionedModel):

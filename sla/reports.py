@@ -148,7 +148,11 @@ def overdue_counts(*, user: Any, now: dt.datetime) -> dict[str, list[dict]]:
             .order_by("-n", "ticket__owner_id")[:20]
         ),
         "department": list(
-            base.values("ticket__department_id", "ticket__department__name")
+            base.values(
+                "ticket__department_id",
+                "ticket__department__name",
+                "ticket__department__code",
+            )
             .annotate(n=Count("id"))
             .order_by("-n", "ticket__department_id")[:20]
         ),

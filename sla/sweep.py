@@ -134,9 +134,16 @@ def _name(person: dict) -> str:
     return person["display_name"] or person["username"]
 
 
-def _insert(model, fields: list[str], rows: list[tuple], *, skip_taken=False) -> None:
-    """Many rows in one prepared statement (the sweep writes thousands at a
-    time; model instances would cost more than the database does)."""
+# Rows per INSERT statement (well below SQLite's limit of bound parameters).
+INSERT_CHUNK = 500
+
+
+def rows_insert(
+    model, fields: list[str], rows: list[tuple], *, skip_taken=False
+) -> None:
+    """Many rows in a few multi-row INSERTs (the sweep writes thousands at a
+    time; model instances, or a statement per row, would cost more than the
+    database does)."""
     if not rows:
         return
     ops = connection.ops
@@ -152,27 +159,34 @@ def _insert(model, fields: list[str], rows: list[tuple], *, skip_taken=False) ->
         )
         for row in rows
     ]
-    sql = "INSERT INTO {} ({}) VALUES ({}){}".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(c) for c in columns),
+    row_sql = "({})".format(
         ", ".join(
             "%s::jsonb"
             if kind == "JSONField" and connection.vendor == "postgresql"
             else "%s"
             for kind in kinds
-        ),
-        " ON CONFLICT DO NOTHING" if skip_taken else "",
+        )
     )
+    head = "INSERT INTO {} ({}) VALUES ".format(
+        quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
+    )
+    tail = " ON CONFLICT DO NOTHING" if skip_taken else ""
     with connection.cursor() as cursor:
-        cursor.executemany(sql, adapted)
+        for first in range(0, len(adapted), INSERT_CHUNK):
+            chunk = adapted[first : first + INSERT_CHUNK]
+            cursor.execute(
+                head + ", ".join([row_sql] * len(chunk)) + tail,
+                [value for row in chunk for value in row],
+            )
 
 
 def sla_sweep(*, now: dt.datetime | None = None, batch: int = 5000) -> SweepResult:
     """Warn and escalate every clock that is due by ``now``."""
     now = now or timezone.now()
     result = SweepResult()
+    texts = _Texts()
     while True:
-        done = _sweep_batch(now, batch, result)
+        done = _sweep_batch(now, batch, result, texts)
         if done < batch:
             return result
 
@@ -205,6 +219,35 @@ class _Texts:
         marker = "0NUMBER0"
         url = reverse("tickets:ticket_detail", args=[marker])
         self.url = lambda number: url.replace(marker, number)
+        self.overdue_url = reverse("sla:service_overdue")
+        self.digest_title = _("%(count)s 张工单的时限将到或已超时")
+
+
+# More notifications than this for one person in one batch become one summary
+# that links to the overdue list (nobody reads a thousand alerts).
+DIGEST_AFTER = 5
+
+
+def _digested(notes: list[tuple], texts: _Texts, now: dt.datetime) -> list[tuple]:
+    by_user: dict[int, list[tuple]] = {}
+    for note in notes:
+        by_user.setdefault(note[0], []).append(note)
+    kept = []
+    for user_id, own in by_user.items():
+        if len(own) <= DIGEST_AFTER:
+            kept += own
+            continue
+        kept.append(
+            (
+                user_id,
+                texts.digest_title % {"count": len(own)},
+                "\n".join(note[1] for note in own[:20]),
+                texts.overdue_url,
+                f"sla.digest.{user_id}.{own[0][4]}",
+                now,
+            )
+        )
+    return kept
 
 
 def _local(moment: dt.datetime) -> str:
@@ -212,7 +255,9 @@ def _local(moment: dt.datetime) -> str:
 
 
 @transaction.atomic
-def _sweep_batch(now: dt.datetime, batch: int, result: SweepResult) -> int:
+def _sweep_batch(
+    now: dt.datetime, batch: int, result: SweepResult, texts: _Texts
+) -> int:
     due = list(
         TicketClock.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(next_check_at__lte=now)
@@ -242,7 +287,7 @@ def _sweep_batch(now: dt.datetime, batch: int, result: SweepResult) -> int:
                 next_check_at=c["due_at"] if c["breached_at"] is None else None
             )
 
-    _insert(
+    rows_insert(
         ClockEvent,
         ["ticket", "clock", "kind", "at", "due_at"],
         [
@@ -251,7 +296,6 @@ def _sweep_batch(now: dt.datetime, batch: int, result: SweepResult) -> int:
             for c in rows
         ],
     )
-    texts = _Texts()
     owners = {c["ticket__owner_id"] for c in breach}
     targets = escalation_targets(owners) if breach else {}
     events: list[tuple] = []
@@ -330,15 +374,15 @@ def _sweep_batch(now: dt.datetime, batch: int, result: SweepResult) -> int:
                 due_at=c["due_at"],
             )
         )
-    _insert(
+    rows_insert(
         TicketEvent,
         ["ticket", "kind", "is_public", "body", "data", "created_at"],
         events,
     )
-    _insert(
+    rows_insert(
         Notification,
         ["user", "title", "body", "url", "idempotency_key", "created_at"],
-        notes,
+        _digested(notes, texts, now),
         skip_taken=True,
     )
     _robots_tell(breaches)

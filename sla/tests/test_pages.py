@@ -280,3 +280,26 @@ def test_pages_do_not_grow_queries_with_rows(
     two = load(2)
     twelve = load(10)
     assert twelve == two
+
+
+def test_overdue_list_filters_by_person_department_and_tier(client, users, make_ticket):
+    level_make(users, name="默认")
+    with clock_at(MON_10):
+        mine = make_ticket(received_at=MON_10)
+        theirs = make_ticket(actor="agent2", received_at=MON_10)
+    client.force_login(users["supervisor"])
+    url = reverse("sla:service_overdue")
+    with clock_at(at(2026, 11, 2, 13, 45)):
+        both = client.get(url).content.decode()
+        assert mine.number in both and theirs.number in both
+        assert "?owner=agent2" in both and "?department=cs" in both and "?tier=" in both
+        only = client.get(url, {"owner": "agent2"}).content.decode()
+        assert theirs.number in only and mine.number not in only
+        cs = client.get(url, {"department": "cs"}).content.decode()
+        assert mine.number in cs
+        tier = mine.customer.tier
+        other = "A" if tier != "A" else "B"
+        assert mine.number in client.get(url, {"tier": tier}).content.decode()
+        assert mine.number not in client.get(url, {"tier": other}).content.decode()
+        soon = client.get(url, {"show": "soon"}).content.decode()
+        assert mine.number not in soon  # overdue, not "due soon"

@@ -159,3 +159,20 @@ def _sweep_queries(assert_max, now):
     ]
     assert len(finds) >= 1
     return len(captured.captured_queries)
+
+
+def test_many_alerts_for_one_person_become_one_summary(users, make_ticket):
+    level_make(users, name="默认")
+    with clock_at(MON_10):
+        for _ in range(7):
+            make_ticket(received_at=MON_10)
+    assert sla_sweep(now=at(2026, 11, 2, 12, 30)).breached == 7
+    # Seven escalations on seven timelines, but one summary each for the owner
+    # and the supervisor.
+    assert TicketEvent.objects.filter(kind="escalation").count() == 7
+    summaries = Notification.objects.order_by("user__username")
+    assert [n.user.username for n in summaries] == ["agent", "supervisor"]
+    assert summaries[0].title == "7 张工单的时限将到或已超时"
+    assert summaries[0].url == "/sla/overdue/"
+    assert sla_sweep(now=at(2026, 11, 2, 12, 31)).breached == 0
+    assert Notification.objects.count() == 2
