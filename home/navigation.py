@@ -11,6 +11,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.permissions import (
     can_manage_departments,
@@ -101,7 +102,7 @@ MODULES: list[Module] = [
     Module("home", _("工作台"), "home", WORK, _staff, "home:home"),
     Module(
         "tickets",
-        _("工单"),
+        pgettext_lazy("module", "工单"),
         "ticket",
         WORK,
         _business_or_auditor,

@@ -1,5 +1,7 @@
 """The table and the count of bars met (no timing here)."""
 
+import pytest
+
 from bench.scenarios import (
     SCENARIOS,
     Bar,
@@ -67,3 +69,18 @@ def test_the_sla_sweep_is_a_scenario_reported_not_built_while_missing():
     assert function_resolve("bench.scenarios.table") is table
     summary = summarize({"sla_sweep": {"status": "not built"}}, [], [sweep])
     assert summary.rows[0]["met"] is False
+
+
+@pytest.mark.django_db
+def test_the_sla_sweep_scenario_times_the_sweep_at_volume_and_keeps_nothing(
+    demo_accounts,
+):
+    """At a small volume here; the benchmark runs it at 100,000."""
+    from bench.sla_sweep import sweep_bench
+    from sla.models import TicketClock
+    from tickets.models import Ticket
+
+    result = sweep_bench(tickets=200, due_share=0.05)
+    assert result.tickets == 200 and result.clocks == 600
+    assert result.due == 30 and result.breached == 30
+    assert not Ticket.objects.exists() and not TicketClock.objects.exists()

@@ -55,14 +55,17 @@ def _python_msgids() -> set[str]:
     for path in _project_files("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
+            name = getattr(node, "func", None) and getattr(node.func, "id", None)
+            if not isinstance(node, ast.Call) or name not in GETTEXT_NAMES:
+                continue
+            # pgettext(context, message): the message is the second argument.
+            args = node.args[1:] if name.startswith("pgettext") else node.args
             if (
-                isinstance(node, ast.Call)
-                and getattr(node.func, "id", None) in GETTEXT_NAMES
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
+                args
+                and isinstance(args[0], ast.Constant)
+                and isinstance(args[0].value, str)
             ):
-                found.add(node.args[0].value)
+                found.add(args[0].value)
     return found
 
 
