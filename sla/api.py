@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router
 
+from core.errors import DomainError, FieldError
 from core.pagination import keyset_paginate
 from core.schema import CursorPage, ErrorOut
 from sla import reports, selectors
-from sla.permissions import can_view_calendars
+from sla.forms_levels import RateFilterForm
+from sla.models import Commitment
+from sla.permissions import can_view_calendars, can_view_service_levels
 from sla.schemas import (
     CalendarOut,
     CalendarYearOut,
@@ -19,6 +23,7 @@ from sla.schemas import (
     DueOut,
     ElapsedOut,
     QueryDateTime,
+    RatesOut,
     periods_out,
 )
 
@@ -115,3 +120,47 @@ def measure_business_minutes(
 def list_commitments(request: HttpRequest):
     """The published service commitments (no login: the portal's home page)."""
     return list(reports.commitments_published())
+
+
+@router.get(
+    "/commitments/{commitment_id}/rates",
+    response={200: RatesOut, **ERRORS},
+    tags=["commitments"],
+)
+def commitment_rates(
+    request: HttpRequest, commitment_id: int, month: str = "", by: str = "month"
+):
+    """Compliance of a commitment: by ``month`` (the twelve months up to
+    ``month``, default this one), or by ``department`` or ``owner`` within it."""
+    if not can_view_service_levels(request.auth):
+        raise PermissionDenied
+    commitment = get_object_or_404(Commitment, pk=commitment_id)
+    form = RateFilterForm({"month": month, "by": by})
+    if not form.is_valid():
+        errors = [
+            FieldError(field=field, message=str(messages[0]))
+            for field, messages in form.errors.items()
+        ]
+        raise DomainError(errors[0].message, field=errors[0].field, errors=errors)
+    by = form.cleaned_data["by"] or "month"
+    start, end = reports.month_range(form.cleaned_data["month"] or None)
+    since = reports._next_month(start.replace(year=start.year - 1))
+    rows = reports.commitment_rates(
+        commitment, start=since if by == "month" else start, end=end, by=by
+    )
+    return {
+        "commitment": commitment,
+        "month": f"{start:%Y-%m}",
+        "by": by,
+        "rows": [
+            {
+                "key": str(r.key),
+                "label": str(r.label),
+                "total": r.total,
+                "kept": r.kept,
+                "breached": r.breached,
+                "rate": r.rate,
+            }
+            for r in rows
+        ],
+    }

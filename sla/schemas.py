@@ -127,3 +127,21 @@ class CommitmentOut(Schema):
     ticket_type: str
     clock: str
     target_minutes: int
+
+
+class RateOut(Schema):
+    """Clocks counted and kept for one month, department or person."""
+
+    key: str
+    label: str
+    total: int
+    kept: int
+    breached: int
+    rate: float | None
+
+
+class RatesOut(Schema):
+    commitment: CommitmentOut
+    month: str
+    by: str
+    rows: list[RateOut]

@@ -303,3 +303,33 @@ def test_overdue_list_filters_by_person_department_and_tier(client, users, make_
         assert mine.number not in client.get(url, {"tier": other}).content.decode()
         soon = client.get(url, {"show": "soon"}).content.decode()
         assert mine.number not in soon  # overdue, not "due soon"
+
+
+def test_commitment_rates_through_the_api(client, users, make_ticket):
+    level_make(users, name="默认")
+    _reply_after(users, make_ticket, "agent", 30)  # kept
+    _reply_after(users, make_ticket, "agent", 90)  # broken
+    _reply_after(users, make_ticket, "supervisor", 45)  # kept
+    commitment = commitment_save(
+        actor=users["manager"],
+        title="投诉一小时内回应",
+        ticket_type="complaint",
+        clock="first_response",
+        target_minutes=60,
+    )
+    url = f"/api/v1/commitments/{commitment.pk}/rates"
+    client.force_login(users["supervisor"])
+    body = client.get(url, {"month": "2026-11", "by": "owner"}).json()
+    assert body["by"] == "owner" and body["month"] == "2026-11"
+    rows = {r["label"]: (r["total"], r["kept"], r["breached"]) for r in body["rows"]}
+    assert rows == {"李思琪": (2, 1, 1), "王建军": (1, 1, 0)}
+    body = client.get(url, {"month": "2026-11"}).json()
+    (month,) = [r for r in body["rows"] if r["label"] == "2026-11"]
+    assert (month["total"], month["kept"]) == (3, 2)
+    assert month["rate"] == pytest.approx(2 / 3)
+    bad = client.get(url, {"month": "2026-13", "by": "weather"})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"month", "by"}
+    assert client.get("/api/v1/commitments/999999/rates").status_code == 404
+    client.force_login(users["admin"])  # administration sees no service figures
+    assert client.get(url).status_code == 403
