@@ -319,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
             env=env,
             check=True,
         )
+    else:  # an earlier database catches up with the code's migrations
+        manage(env, "migrate", "--noinput", "-v0")
     generation = json.loads(report_path.read_text())
     if args.generate_only:
         return 0
