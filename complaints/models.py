@@ -73,10 +73,17 @@ class RemedyPolicy(TimeStampedModel):
         verbose_name_plural = _("补救政策")
         ordering = ["category_id", "severity", "id"]
         constraints = [
+            # One row per cell; "any category" (NULL) is a cell too, on both
+            # databases (SQLite has no NULLS NOT DISTINCT).
             models.UniqueConstraint(
                 fields=["category", "severity"],
+                condition=Q(category__isnull=False),
                 name="remedy_policy_one_per_cell",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["severity"],
+                condition=Q(category__isnull=True),
+                name="remedy_policy_one_per_any_category",
             ),
             models.CheckConstraint(
                 condition=Q(amount__gte=0), name="remedy_policy_amount_positive"

@@ -119,3 +119,13 @@ def test_the_complaint_page_costs_the_same_with_more_remedies_and_bulletins(
     small = count()
     more(10)
     assert count() == small
+
+
+def test_one_policy_per_cell_even_for_any_category(users):
+    from django.db import IntegrityError, transaction
+
+    from complaints.models import RemedyPolicy
+
+    RemedyPolicy.objects.create(severity="major", kind="refund", amount=100)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RemedyPolicy.objects.create(severity="major", kind="refund", amount=200)
