@@ -181,14 +181,20 @@ def build(ctx: DemoContext) -> None:
     categories = {c.code: c for c in TicketCategory.objects.all()}
     _policy(categories)
     _records_for_bulk_tickets()
-    customer = (
-        Customer.objects.filter(kind=Customer.Kind.ORGANISATION).order_by("pk").first()
-        or Customer.objects.order_by("pk").first()
-    )
-    if customer is None or Ticket.objects.filter(subject=WALKS[0][0]).exists():
+    customers = list(
+        Customer.objects.filter(kind=Customer.Kind.ORGANISATION).order_by("pk")[:40]
+    ) or list(Customer.objects.order_by("pk")[:40])
+    if not customers or Ticket.objects.filter(subject=WALKS[0][0]).exists():
         return
     made = []
-    for subject, cat, severity, source, goal in WALKS:
+    for index, (subject, cat, severity, source, goal) in enumerate(WALKS):
+        # The batch's complaints come from one customer (they recur); the others
+        # from customers of their own.
+        customer = (
+            customers[0]
+            if "批次" in subject
+            else customers[(index * 3 + 1) % len(customers)]
+        )
         with transaction.atomic():
             ticket = ticket_services.ticket_create(
                 actor=users["warehouse" if goal == "archived" else "agent"],
