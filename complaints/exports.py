@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from complaints.models import Complaint
 from complaints.permissions import can_export_complaints
 from core.audit import audit_record
-from customers.exports import _row  # the archive's safe cells (text stays text)
+from core.xlsx import xlsx_row
 from customers.masking import masked
 from tickets.models import Ticket
 
@@ -46,7 +46,7 @@ def complaints_export_xlsx(
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("投诉"))
     sheet.append(
-        _row(
+        xlsx_row(
             sheet,
             [
                 _("工单号"),
@@ -82,7 +82,7 @@ def complaints_export_xlsx(
             c = None
         customer = masked(ticket.customer, basis=None)
         sheet.append(
-            _row(
+            xlsx_row(
                 sheet,
                 [
                     ticket.number,

@@ -12,25 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from core.audit import audit_record, audit_record_many
+from core.xlsx import xlsx_row
 from customers.masking import masked
 from customers.models import Contact, Customer, Transaction
 from customers.permissions import can_export_customers, confidential_basis
 from customers.selectors import granted_customer_ids
-
-
-def _row(sheet, values: list[Any]) -> list[Any]:
-    cells = []
-    for value in values:
-        if value is None:
-            value = ""
-        cell = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # "=…" stays text, never a formula
-        cells.append(cell)
-    return cells
 
 
 def _shown(record, field: str, value: Any) -> Any:
@@ -51,7 +39,7 @@ def customers_export_xlsx(
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("客户"))
     sheet.append(
-        _row(
+        xlsx_row(
             sheet,
             [
                 _("编号"),
@@ -94,7 +82,7 @@ def customers_export_xlsx(
         revealed += view.revealed
         rows += 1
         sheet.append(
-            _row(
+            xlsx_row(
                 sheet,
                 [
                     customer.pk,
@@ -127,7 +115,7 @@ def customers_export_xlsx(
         )
     contacts_sheet = book.create_sheet(_("联系人"))
     contacts_sheet.append(
-        _row(
+        xlsx_row(
             contacts_sheet,
             [
                 _("客户编号"),
@@ -156,7 +144,7 @@ def customers_export_xlsx(
         view = masked(contact, basis=bases.get(contact.customer_id))
         contact_rows += 1
         contacts_sheet.append(
-            _row(
+            xlsx_row(
                 contacts_sheet,
                 [
                     contact.customer_id,
@@ -220,7 +208,7 @@ def transactions_export_xlsx(
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("合作记录"))
     sheet.append(
-        _row(
+        xlsx_row(
             sheet,
             [
                 _("客户编号"),
@@ -241,7 +229,7 @@ def transactions_export_xlsx(
     ):
         rows += 1
         sheet.append(
-            _row(
+            xlsx_row(
                 sheet,
                 [
                     deal.customer_id,
@@ -281,7 +269,7 @@ def credit_export_xlsx(
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("信用变化"))
     sheet.append(
-        _row(
+        xlsx_row(
             sheet,
             [
                 _("客户编号"),
@@ -298,7 +286,7 @@ def credit_export_xlsx(
     )
     for view in customers:
         sheet.append(
-            _row(
+            xlsx_row(
                 sheet,
                 [
                     view.pk,
