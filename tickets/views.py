@@ -338,8 +338,10 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict:
     if "transfer" in names:
         context["owner_choices"] = selectors.owner_choices()
         context["department_choices"] = selectors.department_choices()
+    loaded = set()  # actions of one app share their forms' context: load it once
     for a in actions:
-        if a.context is not None:
+        if a.context is not None and a.context not in loaded:
+            loaded.add(a.context)
             context.update(a.context(user, ticket))
     context["panels"] = ticket_panels(user, ticket)
     context.update(extra)
