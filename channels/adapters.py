@@ -3,7 +3,6 @@ link, and files that came with a mail (the attachments app's rules)."""
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from django.conf import settings
@@ -21,11 +20,6 @@ def ticket_link_issue(ticket) -> str:
     token = secrets.token_urlsafe(24)
     TicketLink.objects.create(ticket=ticket, token_hash=token_hash(token))
     return settings.KEFU_SITE_URL + customer_link_path(ticket.number, token)
-
-
-def clean_name(name: str) -> str:
-    name = re.sub(r"[\x00-\x1f\x7f/\\]+", "_", name or "").strip(" .") or "attachment"
-    return name[-150:]
 
 
 def attachment_store(ticket, event, name: str, data: bytes):

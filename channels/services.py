@@ -26,7 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, User
-from channels.adapters import attachment_store, clean_name, ticket_link_issue
+from attachments.services import name_clean
+from channels.adapters import attachment_store, ticket_link_issue
 from channels.mail import MailParseError, ParsedMail, message_key, parse_mail
 from channels.models import InboundMail, Mailbox, MessageTemplate, Robot, SmsGateway
 from channels.permissions import (
@@ -355,7 +356,7 @@ def _process(record: InboundMail, mail: ParsedMail, actor: User) -> None:
         "source": "email",
         "inbound_mail": record.pk,
         "from": mail.from_address,
-        "attachments": [clean_name(a.name) for a in mail.attachments],
+        "attachments": [name_clean(a.name) for a in mail.attachments],
     }
     if earlier is not None and _sender_matches(earlier, mail.from_address):
         event = ticket_inbound_event(

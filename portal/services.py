@@ -3,7 +3,6 @@ for a cookie, and what the customer does on their ticket (with files)."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -260,7 +259,7 @@ def token_matches(ticket: Ticket, token: str) -> bool:
 
     from channels.models import TicketLink
 
-    hashed = hashlib.sha256((token or "").encode()).hexdigest()
+    hashed = link_token_hash(token)
     if ticket.customer_token_hash and hmac.compare_digest(
         ticket.customer_token_hash, hashed
     ):
