@@ -119,6 +119,7 @@ def ticket_list_view(request: HttpRequest) -> HttpResponse:
             q=q,
             cursor=request.GET.get("cursor"),
             limit=PAGE_SIZE,
+            rows_only=True,
         )
     except DomainError as exc:
         error = exc.message

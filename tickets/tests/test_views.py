@@ -548,3 +548,33 @@ def test_the_filter_selects_list_everyone_who_may_own_tickets_and_keep_the_choic
     assert '<option value="oldest" selected>' in html
     plain = _html(client.get("/tickets/"))
     assert re.search(r'<select name="type"[^>]*><option value="" selected>', plain)
+
+
+def test_the_list_rows_show_each_cell_and_escape_every_text(client, users, make_ticket):
+    """The rows are written in Python (tickets/templatetags: ticket_rows): every
+    text is escaped, and each column shows what the template showed before."""
+    from customers import services as customer_services
+
+    odd = customer_services.customer_create(
+        actor=users["agent"],
+        kind="person",
+        name='<b>周"先生</b>',
+        phone="13000000001",
+        owner=users["agent"],
+    )
+    ticket = make_ticket(
+        subject='<script>alert("x")</script>' + "很长的主题" * 10,
+        customer=odd,
+        priority="urgent",
+    )
+    client.force_login(users["supervisor"])
+    html = _html(client.get("/tickets/?view=all"))
+    row = re.search(rf'<tr data-ticket="{ticket.number}">.*?</tr>', html, re.S).group()
+    assert "<script>" not in row and "<b>" not in row
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in row
+    assert "&lt;b&gt;周&quot;先生&lt;/b&gt;" in row and "ti-user" in row
+    assert f'href="/tickets/{ticket.number}/"' in row
+    assert "很长的主题" * 10 not in row  # the subject is cut at 40 characters
+    assert 'class="badge bg-red text-red-fg">紧急</span>' in row
+    assert 'data-testid="ticket-status"' in row and "咨询" in row
+    assert ticket.owner.name in row
