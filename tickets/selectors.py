@@ -75,7 +75,7 @@ ROW_FIELDS = (
 def service_dispatcher() -> User | None:
     """The customer service department's dispatcher, if one is named and active."""
     department = (
-        Department.objects.select_related("dispatcher")
+        Department.objects.select_related("dispatcher__department")
         .filter(code=settings.KEFU_SERVICE_DEPARTMENT, is_active=True)
         .first()
     )

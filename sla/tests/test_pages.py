@@ -242,6 +242,34 @@ def test_overdue_filter_and_api_due(client, users, make_ticket):
     assert late.number in numbers and waiting.number not in numbers
 
 
+def test_a_ticket_created_through_the_api_answers_with_its_due_times(
+    client, users, customer
+):
+    """The create answer is the service's own object: its due times are those the
+    clocks just set, as a later read shows them."""
+    from accounts.services import api_token_issue
+
+    level_make(users, name="默认")
+    key = api_token_issue(user=users["agent"])[0]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    with clock_at(MON_10):
+        made = client.post(
+            "/api/v1/tickets",
+            {
+                "type": "inquiry",
+                "channel": "phone",
+                "customer": customer.pk,
+                "subject": "查询运单",
+            },
+            content_type="application/json",
+            **auth,
+        )
+        again = client.get(f"/api/v1/tickets/{made.json()['number']}", **auth)
+    assert made.status_code == 201, made.content
+    assert made.json()["due"]["resolution"] is not None
+    assert made.json()["due"] == again.json()["due"]
+
+
 @pytest.mark.parametrize("page", ["overdue", "commitment", "levels", "ticket"])
 def test_pages_do_not_grow_queries_with_rows(
     client, users, make_ticket, django_assert_max_num_queries, page

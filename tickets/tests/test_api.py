@@ -73,6 +73,8 @@ def test_create_answers_201_with_the_customer_link_once(api, users, customer, co
     )
     again = api("get", f"/tickets/{body['number']}")
     assert again.status_code == 200 and "customer_link" not in again.json_body
+    # The answer is the ticket as stored (the service's object, not re-read).
+    assert {k: v for k, v in body.items() if k != "customer_link"} == again.json_body
 
 
 def test_create_with_a_new_customer_and_an_owner(api, users):
@@ -94,6 +96,8 @@ def test_create_with_a_new_customer_and_an_owner(api, users):
     body = response.json_body
     assert body["owner"] == "agent2" and not body["unassigned"]
     assert body["customer"]["name"] == "李女士"
+    again = api("get", f"/tickets/{body['number']}")
+    assert {k: v for k, v in body.items() if k != "customer_link"} == again.json_body
 
 
 @pytest.mark.parametrize(
