@@ -411,7 +411,7 @@ def api_token_authenticate(key: str) -> tuple[User, ApiToken] | None:
         return None
     now = timezone.now()
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user__department")
         .filter(key_hash=_token_hash(key), revoked_at__isnull=True, expires_at__gt=now)
         .first()
     )

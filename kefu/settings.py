@@ -94,6 +94,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "kefu.urls"
+AUTHENTICATION_BACKENDS = ["accounts.backends.KefuModelBackend"]
 WSGI_APPLICATION = "kefu.wsgi.application"
 
 TEMPLATES = [
