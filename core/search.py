@@ -31,7 +31,8 @@ Another app registers its index in a few lines::
 and adds ``SearchIndexSetup("tickets_ticketsearchdocument")`` to the migration that
 creates the document table. Its services call ``ticket_index.refresh([...])`` on
 every change; its selectors call ``ticket_index.page(queryset, q, cursor=…,
-limit=…)`` (newest first, at most three queries whatever the term).
+limit=…)`` (newest first, at most four queries whatever the term and the
+queryset).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ TAIL_MIN_RUN = 7  # digit runs this long (phones) also match by their tails
 TAIL_MIN = 4  # ... of at least this many digits (the last four of a phone)
 QUERY_MAX_LENGTH = 100
 NEWEST_WINDOW = 5000  # ids searched first, newest first (see SearchIndex.page)
+NARROW_VIEW = 1000  # rows a queryset may have to be searched row by row (ditto)
 
 
 def normalize(text: str) -> str:
@@ -329,19 +331,63 @@ class SearchIndex:
             params.append(term)
         return RawSQL(sql, params)
 
+    def _row_matching_sql(
+        self, terms: Sequence[str], tokens: Sequence[str], *, row: str
+    ) -> RawSQL:
+        """The id of the document of one row (``row``: a column of the outer
+        query) when it holds every term and every token, else nothing: read by
+        primary key, nothing else is looked at. On SQLite the tokens are sought
+        in the document's own token text: FTS5 answers a MATCH for one rowid
+        only by walking the tokens' whole lists (about a millisecond a row for
+        a common token)."""
+        sqlite = connection.vendor == "sqlite"
+        sql = f"SELECT d.object_id FROM {self.table} d WHERE d.object_id = {row}"
+        check = (
+            " AND instr(d.text, %s) > 0" if sqlite else " AND strpos(d.text, %s) > 0"
+        )
+        params: list[Any] = []
+        for term in terms:
+            sql += check
+            params.append(term)
+        if sqlite:
+            for token in tokens:
+                sql += " AND instr(' ' || d.tokens || ' ', %s) > 0"
+                params.append(f" {token} ")
+        else:
+            sql += " AND d.tokens @> %s::text[]"
+            params.append(list(tokens))
+        return RawSQL(sql, params)
+
     def _matching(self, queryset: models.QuerySet, **window: Any) -> models.QuerySet:
-        """``queryset`` narrowed to the matching ids (see ``_matching_sql``)."""
+        """``queryset`` narrowed to the matching ids (see ``_matching_sql``): the
+        documents holding the tokens are gathered first, then their objects."""
         matching = self._matching_sql(**window)
         if connection.vendor != "postgresql":
             return queryset.filter(pk__in=matching)
         # The ids are gathered once and then looked up by primary key, whatever
         # the planner believes of the tables' sizes: right after a bulk load it
         # has no statistics and may otherwise re-scan the documents per row.
-        meta = queryset.model._meta
-        column = f'"{meta.db_table}"."{meta.pk.column}"'
         sql, params = matching.sql, matching.params
+        column = _pk_column(queryset)
         return queryset.filter(
             RawSQL(f"{column} = ANY(ARRAY({sql}))", params, output_field=BooleanField())
+        )
+
+    def _matching_each(
+        self, queryset: models.QuerySet, **query: Any
+    ) -> models.QuerySet:
+        """``queryset`` narrowed to the rows whose own document matches, checked
+        row by row: the query starts from the queryset's index, whatever the
+        term's frequency. A scalar subquery, which neither database turns into
+        a join (PostgreSQL would an EXISTS), so the plan cannot flip to
+        gathering every matching document."""
+        matching = self._row_matching_sql(row=_pk_column(queryset), **query)
+        return queryset.filter(
+            RawSQL(
+                f"({matching.sql}) IS NOT NULL",
+                matching.params,
+                output_field=BooleanField(),
+            )
         )
 
     def filter(self, queryset: models.QuerySet, q: str) -> models.QuerySet:
@@ -359,22 +405,62 @@ class SearchIndex:
         cursor: str | None,
         limit: int | None,
         window: int = NEWEST_WINDOW,
+        narrow: int | None = None,
     ) -> Page:
         """One page of the objects of ``queryset`` matching ``q``, newest first
         (by id), with an opaque cursor.
 
-        Whatever the term, the cost stays small: the newest ``window`` ids are
-        searched first, which fills the page at once for a term found almost
-        everywhere (公司); only when that is not enough is the rest searched,
-        which is cheap exactly when the term is rare. At most three queries."""
+        Whatever the term and the queryset, the cost stays small. First the rows
+        of ``queryset`` left to page through are counted, up to ``narrow`` + 1
+        (``NARROW_VIEW`` unless given; a few index entries). When there are no
+        more (a view such as an agent's own open tickets), the rows lead: they
+        are read through the queryset's own index and each one's document is
+        checked by primary key, so a common term cannot make the search
+        re-check every document holding it. Otherwise the documents lead: the
+        newest ``window`` ids are searched first, which fills the page at once
+        for a term found almost everywhere (公司); only when that is not enough
+        is the rest searched, which is cheap exactly when the term is rare
+        (what stays slow: a term common overall but seldom inside a queryset of
+        more than ``narrow`` rows). Either way the hits are the same, and there
+        are at most four queries."""
         limit = limit_validate(limit)
         terms, tokens = query_parse(q)
+        narrow = NARROW_VIEW if narrow is None else narrow
         top = cursor_decode(cursor, 1)[0] - 1 if cursor else None
+        queryset = queryset.order_by("-pk")
+        left = queryset if top is None else queryset.filter(pk__lte=top)
+        if left.order_by().values("pk")[: narrow + 1].count() <= narrow:
+            # The ids first, the rows after: only the page's rows are joined.
+            hits = self._matching_each(left, terms=terms, tokens=tokens)
+            ids = list(hits.values_list("pk", flat=True)[: limit + 1])
+            rows = list(queryset.filter(pk__in=ids)) if ids else []
+        else:
+            rows = self._documents_first(
+                queryset, terms, tokens, top=top, limit=limit, window=window
+            )
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            next_cursor = cursor_encode([rows[-1].pk])
+        return Page(items=rows, next_cursor=next_cursor)
+
+    def _documents_first(
+        self,
+        queryset: models.QuerySet,
+        terms: Sequence[str],
+        tokens: Sequence[str],
+        *,
+        top: int | None,
+        limit: int,
+        window: int,
+    ) -> list[Any]:
+        """Up to ``limit`` + 1 matching objects at or below ``top``, newest
+        first, found from the documents: the newest ``window`` ids, then the
+        rest (see ``page``)."""
         if top is None:
             top = self.document_model.objects.aggregate(top=Max("object_id"))["top"]
             if top is None:
-                return Page(items=[], next_cursor=None)
-        queryset = queryset.order_by("-pk")
+                return []
         floor = top - window
         rows = list(
             self._matching(
@@ -387,8 +473,10 @@ class SearchIndex:
                     : limit + 1 - len(rows)
                 ]
             )
-        next_cursor = None
-        if len(rows) > limit:
-            rows = rows[:limit]
-            next_cursor = cursor_encode([rows[-1].pk])
-        return Page(items=rows, next_cursor=next_cursor)
+        return rows
+
+
+def _pk_column(queryset: models.QuerySet) -> str:
+    """The quoted primary key column of a queryset's table, for raw SQL."""
+    meta = queryset.model._meta
+    return f'"{meta.db_table}"."{meta.pk.column}"'
