@@ -64,7 +64,7 @@ TAIL_MIN_RUN = 7  # digit runs this long (phones) also match by their tails
 TAIL_MIN = 4  # ... of at least this many digits (the last four of a phone)
 QUERY_MAX_LENGTH = 100
 NEWEST_WINDOW = 5000  # ids searched first, newest first (see SearchIndex.page)
-NARROW_VIEW = 1000  # rows a queryset may have to be searched row by row (ditto)
+NARROW_VIEW = 10000  # querysets up to this many rows are searched row by row (ditto)
 
 
 def normalize(text: str) -> str:
@@ -367,28 +367,50 @@ class SearchIndex:
         # The ids are gathered once and then looked up by primary key, whatever
         # the planner believes of the tables' sizes: right after a bulk load it
         # has no statistics and may otherwise re-scan the documents per row.
+        meta = queryset.model._meta
+        column = f'"{meta.db_table}"."{meta.pk.column}"'
         sql, params = matching.sql, matching.params
-        column = _pk_column(queryset)
         return queryset.filter(
             RawSQL(f"{column} = ANY(ARRAY({sql}))", params, output_field=BooleanField())
         )
 
-    def _matching_each(
-        self, queryset: models.QuerySet, **query: Any
-    ) -> models.QuerySet:
-        """``queryset`` narrowed to the rows whose own document matches, checked
-        row by row: the query starts from the queryset's index, whatever the
-        term's frequency. A scalar subquery, which neither database turns into
-        a join (PostgreSQL would an EXISTS), so the plan cannot flip to
-        gathering every matching document."""
-        matching = self._row_matching_sql(row=_pk_column(queryset), **query)
-        return queryset.filter(
-            RawSQL(
-                f"({matching.sql}) IS NOT NULL",
-                matching.params,
-                output_field=BooleanField(),
-            )
+    def _rows_first(
+        self,
+        queryset: models.QuerySet,
+        terms: Sequence[str],
+        tokens: Sequence[str],
+        *,
+        limit: int,
+    ) -> list[int]:
+        """Ids of the newest ``limit`` rows of a small queryset whose own document
+        matches: its ids, newest first, each one's document read by primary key
+        (a correlated scalar subquery, which neither database turns into a
+        join), until enough are found. Nothing else is looked at, whatever the
+        term's frequency. Each database gets the shape it walks in order
+        without a sort: SQLite reads an IN list's ids in order for the ORDER BY,
+        PostgreSQL keeps the order of a subquery in FROM."""
+        meta = queryset.model._meta
+        table, pk = (
+            connection.ops.quote_name(n) for n in (meta.db_table, meta.pk.column)
         )
+        if connection.vendor == "sqlite":
+            ids, params = queryset.order_by().values("pk").query.sql_with_params()
+            check = self._row_matching_sql(terms, tokens, row=f"x.{pk}")
+            sql = (
+                f"SELECT x.{pk} FROM {table} x "
+                f"WHERE x.{pk} IN ({ids}) AND ({check.sql}) IS NOT NULL "
+                f"ORDER BY x.{pk} DESC LIMIT %s"
+            )
+        else:
+            ids, params = queryset.order_by("-pk").values("pk").query.sql_with_params()
+            check = self._row_matching_sql(terms, tokens, row="c.pk")
+            sql = (
+                f"SELECT c.pk FROM ({ids}) AS c (pk) "
+                f"WHERE ({check.sql}) IS NOT NULL ORDER BY c.pk DESC LIMIT %s"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *check.params, limit])
+            return [row[0] for row in cursor.fetchall()]
 
     def filter(self, queryset: models.QuerySet, q: str) -> models.QuerySet:
         """``queryset`` narrowed to the objects whose document contains every term
@@ -411,28 +433,28 @@ class SearchIndex:
         (by id), with an opaque cursor.
 
         Whatever the term and the queryset, the cost stays small. First the rows
-        of ``queryset`` left to page through are counted, up to ``narrow`` + 1
-        (``NARROW_VIEW`` unless given; a few index entries). When there are no
-        more (a view such as an agent's own open tickets), the rows lead: they
-        are read through the queryset's own index and each one's document is
-        checked by primary key, so a common term cannot make the search
-        re-check every document holding it. Otherwise the documents lead: the
-        newest ``window`` ids are searched first, which fills the page at once
-        for a term found almost everywhere (公司); only when that is not enough
-        is the rest searched, which is cheap exactly when the term is rare
-        (what stays slow: a term common overall but seldom inside a queryset of
-        more than ``narrow`` rows). Either way the hits are the same, and there
-        are at most four queries."""
+        of ``queryset`` left to page through are counted from its index, up to
+        ``narrow`` + 1 (``NARROW_VIEW`` unless given). When there are no more (a
+        view such as an agent's own tickets), the rows lead: their ids, newest
+        first, each one's document checked by primary key until the page is
+        full, so a common term stops early and a rare one costs at most
+        ``narrow`` lookups; the documents holding the term are never gathered.
+        Otherwise the documents lead: the newest ``window`` ids are searched
+        first, which fills the page at once for a term found almost everywhere
+        (公司); only when that is not enough is the rest searched, which is
+        cheap exactly when the term is rare (what stays slow: a term common
+        overall but seldom inside a queryset of more than ``narrow`` rows).
+        Either way the hits are the same; at most four queries."""
         limit = limit_validate(limit)
         terms, tokens = query_parse(q)
         narrow = NARROW_VIEW if narrow is None else narrow
         top = cursor_decode(cursor, 1)[0] - 1 if cursor else None
         queryset = queryset.order_by("-pk")
         left = queryset if top is None else queryset.filter(pk__lte=top)
-        if left.order_by().values("pk")[: narrow + 1].count() <= narrow:
+        size = left.order_by().values("pk")[: narrow + 1].count()
+        if size <= narrow:
             # The ids first, the rows after: only the page's rows are joined.
-            hits = self._matching_each(left, terms=terms, tokens=tokens)
-            ids = list(hits.values_list("pk", flat=True)[: limit + 1])
+            ids = self._rows_first(left, terms, tokens, limit=limit + 1) if size else []
             rows = list(queryset.filter(pk__in=ids)) if ids else []
         else:
             rows = self._documents_first(
@@ -474,9 +496,3 @@ class SearchIndex:
                 ]
             )
         return rows
-
-
-def _pk_column(queryset: models.QuerySet) -> str:
-    """The quoted primary key column of a queryset's table, for raw SQL."""
-    meta = queryset.model._meta
-    return f'"{meta.db_table}"."{meta.pk.column}"'
