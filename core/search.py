@@ -31,7 +31,8 @@ Another app registers its index in a few lines::
 and adds ``SearchIndexSetup("tickets_ticketsearchdocument")`` to the migration that
 creates the document table. Its services call ``ticket_index.refresh([...])`` on
 every change; its selectors call ``ticket_index.page(queryset, q, cursor=…,
-limit=…)`` (newest first, at most three queries whatever the term).
+limit=…)`` (newest first, at most four queries whatever the term and the
+queryset).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ TAIL_MIN_RUN = 7  # digit runs this long (phones) also match by their tails
 TAIL_MIN = 4  # ... of at least this many digits (the last four of a phone)
 QUERY_MAX_LENGTH = 100
 NEWEST_WINDOW = 5000  # ids searched first, newest first (see SearchIndex.page)
+NARROW_VIEW = 10000  # querysets up to this many rows are searched row by row (ditto)
 
 
 def normalize(text: str) -> str:
@@ -329,8 +331,36 @@ class SearchIndex:
             params.append(term)
         return RawSQL(sql, params)
 
+    def _row_matching_sql(
+        self, terms: Sequence[str], tokens: Sequence[str], *, row: str
+    ) -> RawSQL:
+        """The id of the document of one row (``row``: a column of the outer
+        query) when it holds every term and every token, else nothing: read by
+        primary key, nothing else is looked at. On SQLite the tokens are sought
+        in the document's own token text: FTS5 answers a MATCH for one rowid
+        only by walking the tokens' whole lists (about a millisecond a row for
+        a common token)."""
+        sqlite = connection.vendor == "sqlite"
+        sql = f"SELECT d.object_id FROM {self.table} d WHERE d.object_id = {row}"
+        check = (
+            " AND instr(d.text, %s) > 0" if sqlite else " AND strpos(d.text, %s) > 0"
+        )
+        params: list[Any] = []
+        for term in terms:
+            sql += check
+            params.append(term)
+        if sqlite:
+            for token in tokens:
+                sql += " AND instr(' ' || d.tokens || ' ', %s) > 0"
+                params.append(f" {token} ")
+        else:
+            sql += " AND d.tokens @> %s::text[]"
+            params.append(list(tokens))
+        return RawSQL(sql, params)
+
     def _matching(self, queryset: models.QuerySet, **window: Any) -> models.QuerySet:
-        """``queryset`` narrowed to the matching ids (see ``_matching_sql``)."""
+        """``queryset`` narrowed to the matching ids (see ``_matching_sql``): the
+        documents holding the tokens are gathered first, then their objects."""
         matching = self._matching_sql(**window)
         if connection.vendor != "postgresql":
             return queryset.filter(pk__in=matching)
@@ -343,6 +373,44 @@ class SearchIndex:
         return queryset.filter(
             RawSQL(f"{column} = ANY(ARRAY({sql}))", params, output_field=BooleanField())
         )
+
+    def _rows_first(
+        self,
+        queryset: models.QuerySet,
+        terms: Sequence[str],
+        tokens: Sequence[str],
+        *,
+        limit: int,
+    ) -> list[int]:
+        """Ids of the newest ``limit`` rows of a small queryset whose own document
+        matches: its ids, newest first, each one's document read by primary key
+        (a correlated scalar subquery, which neither database turns into a
+        join), until enough are found. Nothing else is looked at, whatever the
+        term's frequency. Each database gets the shape it walks in order
+        without a sort: SQLite reads an IN list's ids in order for the ORDER BY,
+        PostgreSQL keeps the order of a subquery in FROM."""
+        meta = queryset.model._meta
+        table, pk = (
+            connection.ops.quote_name(n) for n in (meta.db_table, meta.pk.column)
+        )
+        if connection.vendor == "sqlite":
+            ids, params = queryset.order_by().values("pk").query.sql_with_params()
+            check = self._row_matching_sql(terms, tokens, row=f"x.{pk}")
+            sql = (
+                f"SELECT x.{pk} FROM {table} x "
+                f"WHERE x.{pk} IN ({ids}) AND ({check.sql}) IS NOT NULL "
+                f"ORDER BY x.{pk} DESC LIMIT %s"
+            )
+        else:
+            ids, params = queryset.order_by("-pk").values("pk").query.sql_with_params()
+            check = self._row_matching_sql(terms, tokens, row="c.pk")
+            sql = (
+                f"SELECT c.pk FROM ({ids}) AS c (pk) "
+                f"WHERE ({check.sql}) IS NOT NULL ORDER BY c.pk DESC LIMIT %s"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *check.params, limit])
+            return [row[0] for row in cursor.fetchall()]
 
     def filter(self, queryset: models.QuerySet, q: str) -> models.QuerySet:
         """``queryset`` narrowed to the objects whose document contains every term
@@ -359,22 +427,62 @@ class SearchIndex:
         cursor: str | None,
         limit: int | None,
         window: int = NEWEST_WINDOW,
+        narrow: int | None = None,
     ) -> Page:
         """One page of the objects of ``queryset`` matching ``q``, newest first
         (by id), with an opaque cursor.
 
-        Whatever the term, the cost stays small: the newest ``window`` ids are
-        searched first, which fills the page at once for a term found almost
-        everywhere (公司); only when that is not enough is the rest searched,
-        which is cheap exactly when the term is rare. At most three queries."""
+        Whatever the term and the queryset, the cost stays small. First the rows
+        of ``queryset`` left to page through are counted from its index, up to
+        ``narrow`` + 1 (``NARROW_VIEW`` unless given). When there are no more (a
+        view such as an agent's own tickets), the rows lead: their ids, newest
+        first, each one's document checked by primary key until the page is
+        full, so a common term stops early and a rare one costs at most
+        ``narrow`` lookups; the documents holding the term are never gathered.
+        Otherwise the documents lead: the newest ``window`` ids are searched
+        first, which fills the page at once for a term found almost everywhere
+        (公司); only when that is not enough is the rest searched, which is
+        cheap exactly when the term is rare (what stays slow: a term common
+        overall but seldom inside a queryset of more than ``narrow`` rows).
+        Either way the hits are the same; at most four queries."""
         limit = limit_validate(limit)
         terms, tokens = query_parse(q)
+        narrow = NARROW_VIEW if narrow is None else narrow
         top = cursor_decode(cursor, 1)[0] - 1 if cursor else None
+        queryset = queryset.order_by("-pk")
+        left = queryset if top is None else queryset.filter(pk__lte=top)
+        size = left.order_by().values("pk")[: narrow + 1].count()
+        if size <= narrow:
+            # The ids first, the rows after: only the page's rows are joined.
+            ids = self._rows_first(left, terms, tokens, limit=limit + 1) if size else []
+            rows = list(queryset.filter(pk__in=ids)) if ids else []
+        else:
+            rows = self._documents_first(
+                queryset, terms, tokens, top=top, limit=limit, window=window
+            )
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            next_cursor = cursor_encode([rows[-1].pk])
+        return Page(items=rows, next_cursor=next_cursor)
+
+    def _documents_first(
+        self,
+        queryset: models.QuerySet,
+        terms: Sequence[str],
+        tokens: Sequence[str],
+        *,
+        top: int | None,
+        limit: int,
+        window: int,
+    ) -> list[Any]:
+        """Up to ``limit`` + 1 matching objects at or below ``top``, newest
+        first, found from the documents: the newest ``window`` ids, then the
+        rest (see ``page``)."""
         if top is None:
             top = self.document_model.objects.aggregate(top=Max("object_id"))["top"]
             if top is None:
-                return Page(items=[], next_cursor=None)
-        queryset = queryset.order_by("-pk")
+                return []
         floor = top - window
         rows = list(
             self._matching(
@@ -387,8 +495,4 @@ class SearchIndex:
                     : limit + 1 - len(rows)
                 ]
             )
-        next_cursor = None
-        if len(rows) > limit:
-            rows = rows[:limit]
-            next_cursor = cursor_encode([rows[-1].pk])
-        return Page(items=rows, next_cursor=next_cursor)
+        return rows

@@ -159,12 +159,13 @@ def test_tokens_are_bigrams_words_prefixes_and_phone_tails():
 
 
 def test_a_search_page_is_newest_first_and_pages_across_the_window():
+    """The documents lead (``narrow=0``: every queryset counts as wide)."""
     made = [CustomerFactory(name=f"恒通{i}号公司", tier="AB"[i % 2]) for i in range(7)]
     CustomerFactory(name="别的公司")
     seen, cursor = [], None
     for _ in range(10):
         page = customer_index.page(
-            Customer.objects.all(), "恒通", cursor=cursor, limit=2, window=3
+            Customer.objects.all(), "恒通", cursor=cursor, limit=2, window=3, narrow=0
         )
         seen += [c.name for c in page.items]
         cursor = page.next_cursor
@@ -172,22 +173,115 @@ def test_a_search_page_is_newest_first_and_pages_across_the_window():
             break
     assert seen == [c.name for c in reversed(made)]
     only_a = customer_index.page(
-        Customer.objects.filter(tier="A"), "恒通", cursor=None, limit=10, window=3
+        Customer.objects.filter(tier="A"),
+        "恒通",
+        cursor=None,
+        limit=10,
+        window=3,
+        narrow=0,
     )
     assert [c.name for c in only_a.items] == [
         c.name for c in reversed(made) if c.tier == "A"
     ]
 
 
-def test_a_search_page_takes_at_most_three_queries():
+@pytest.mark.parametrize("narrow", [0, None])
+def test_a_search_page_takes_at_most_four_queries(narrow):
     for i in range(12):
         CustomerFactory(name=f"恒通{i}号公司")
     with CaptureQueriesContext(connection) as queries:
         page = customer_index.page(
-            Customer.objects.all(), "恒通", cursor=None, limit=5, window=4
+            Customer.objects.all(),
+            "恒通",
+            cursor=None,
+            limit=5,
+            window=4,
+            narrow=narrow,
         )
     assert len(page.items) == 5 and page.next_cursor
-    assert len(queries) <= 3
+    assert len(queries) <= 4
     with pytest.raises(DomainError) as info:
         customer_index.page(Customer.objects.all(), "恒通", cursor="bad", limit=5)
     assert info.value.field == "cursor"
+
+
+def _pages(queryset, q, *, narrow, limit=2):
+    """Every hit of ``q`` in ``queryset``, page by page, and the pages' sizes."""
+    names, sizes, cursor = [], [], None
+    for _ in range(20):
+        page = customer_index.page(
+            queryset, q, cursor=cursor, limit=limit, window=3, narrow=narrow
+        )
+        names += [c.name for c in page.items]
+        sizes.append(len(page.items))
+        cursor = page.next_cursor
+        if cursor is None:
+            return names, sizes
+    raise AssertionError("the cursor never ends")
+
+
+def test_a_narrow_view_finds_exactly_its_hits_newest_first_page_by_page():
+    """A common term inside a narrow queryset: the rows lead, each one's
+    document checked; the hits, their order and the pages are those of the
+    documents-first search."""
+    made = [
+        CustomerFactory(name=f"恒通{i}号公司", tier="AB"[i % 3 % 2]) for i in range(9)
+    ]
+    CustomerFactory(name="恒通物流", tier="B")  # a hit outside the view
+    CustomerFactory(name="别的公司", tier="A")  # in the view, not a hit
+    CustomerFactory(name="恒大通达公司", tier="A")  # 恒 and 通 only apart
+    CustomerFactory(name="通恒电器", tier="A")  # neither token
+    view = Customer.objects.filter(tier="A")
+    expected = [c.name for c in reversed(made) if c.tier == "A"]
+    assert len(expected) == 6
+    names, sizes = _pages(view, "恒通", narrow=100)
+    assert names == expected and sizes == [2, 2, 2]
+    assert _pages(view, "恒通", narrow=0) == (names, sizes)
+    assert _pages(view, "恒通 公司", narrow=100)[0] == expected
+
+
+def test_a_narrow_view_needs_the_substring_not_only_its_tokens():
+    """Both bigrams of 恒通电 are in 恒通 通电, the substring is not: no hit,
+    whichever leads; a Latin term matches words by their start only."""
+    CustomerFactory(name="恒通 通电工程", tier="A")
+    hit = CustomerFactory(name="恒通电器", tier="A")
+    CustomerFactory(name="Xhwjs 贸易", tier="A")  # hwjs inside a word
+    word = CustomerFactory(name="hwjs 贸易", tier="A")
+    view = Customer.objects.filter(tier="A")
+    for narrow in (100, 0):
+        assert _pages(view, "恒通电", narrow=narrow)[0] == [hit.name]
+        assert _pages(view, "hwjs", narrow=narrow)[0] == [word.name]
+
+
+def test_the_narrow_plan_reads_each_row_s_document_by_its_key():
+    for i in range(3):
+        CustomerFactory(name=f"恒通{i}号公司", tier="A")
+    with CaptureQueriesContext(connection) as queries:
+        customer_index.page(
+            Customer.objects.filter(tier="A"), "恒通", cursor=None, limit=2
+        )
+    sql = " ".join(q["sql"] for q in queries.captured_queries).lower()
+    row = 'x."id"' if connection.vendor == "sqlite" else "c.pk"
+    assert f"d.object_id = {row}" in sql  # each row's document, by its key
+    assert " match " not in sql  # the documents holding 恒通 are not gathered
+
+
+@pytest.mark.parametrize("rows", [2, 12])
+def test_a_narrow_view_search_takes_three_queries(rows, django_assert_num_queries):
+    for i in range(rows):
+        CustomerFactory(name=f"恒通{i}号公司", tier="A")
+        CustomerFactory(name=f"恒通{i}号商行", tier="B")
+    view = Customer.objects.filter(tier="A").select_related("owner")
+    with django_assert_num_queries(3):
+        page = customer_index.page(view, "恒通", cursor=None, limit=25)
+        names = [c.name for c in page.items]
+    assert len(names) == rows and all(n.endswith("号公司") for n in names)
+
+
+def test_an_empty_queryset_finds_nothing(django_assert_num_queries):
+    CustomerFactory(name="恒通电子")
+    with django_assert_num_queries(0):
+        page = customer_index.page(
+            Customer.objects.none(), "恒通", cursor=None, limit=25
+        )
+    assert page.items == [] and page.next_cursor is None

@@ -14,6 +14,7 @@ from core.errors import DomainError
 from tickets import selectors, services
 from tickets.models import Ticket
 from tickets.permissions import can_view_ticket_internals, ticket_visibility_q
+from tickets.search import ticket_index
 
 pytestmark = pytest.mark.django_db
 
@@ -269,10 +270,48 @@ def searchable(make_ticket, contact):
         ("不存在的词", set()),
     ],
 )
-def test_search_finds_any_two_characters(searchable, users, q, found):
+@pytest.mark.parametrize("narrow", [1000, 0])  # the rows lead / the documents
+def test_search_finds_any_two_characters(
+    searchable, users, q, found, narrow, monkeypatch
+):
+    monkeypatch.setattr("core.search.NARROW_VIEW", narrow)
     filters = selectors.TicketFilters(view="all", status="any")
     page = selectors.ticket_page(user=users["agent"], filters=filters, q=q)
     assert {t.number for t in page.items} == {searchable[k].number for k in found}
+
+
+def test_search_in_the_agent_s_own_open_tickets_reads_only_those(
+    make_ticket, users, django_assert_max_num_queries
+):
+    """The list's search box from the default view: a common term, a narrow
+    view. Only the agent's own open tickets come back, newest first, page by
+    page, the same whichever plan leads."""
+    mine = [make_ticket(subject=f"包装破损第{i}批") for i in range(5)]
+    services.ticket_resolve(ticket=mine[1], actor=users["agent"], summary="已补发")
+    others = [make_ticket(actor="agent2", subject="外箱破损") for _ in range(3)]
+    make_ticket(subject="包装完好，破 损两处")  # 破 and 损 apart: not a hit
+    filters = selectors.TicketFilters(view="mine", status="open")
+    expected = [t.number for t in reversed(mine) if t != mine[1]]
+    assert {t.owner_id for t in mine} == {users["agent"].pk}
+    assert users["agent"].pk not in {t.owner_id for t in others}
+    for narrow in (None, 0):
+        found, cursor = [], None
+        for _ in range(10):
+            with django_assert_max_num_queries(4):
+                page = ticket_index.page(
+                    selectors.ticket_list_visible_to(
+                        user=users["agent"], filters=filters
+                    ),
+                    "破损",
+                    cursor=cursor,
+                    limit=2,
+                    narrow=narrow,
+                )
+            found += [t.number for t in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert found == expected, narrow
 
 
 def test_search_finds_a_ticket_by_its_number(searchable, users):
