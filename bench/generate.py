@@ -274,6 +274,7 @@ class Writer:
         self.vendor = connection.vendor
         connection.ensure_connection()
         self.raw = connection.connection
+        self.spent: dict[str, float] = {}  # seconds spent writing, per table
         if self.vendor == "sqlite" and not self.raw.in_transaction:
             cur = self.raw.cursor()
             for pragma in (
@@ -306,6 +307,7 @@ class Writer:
             value = self.value
             rows = (tuple(value(v) for v in row) for row in rows)
         count = 0
+        t0 = time.monotonic()
         cols = ", ".join(f'"{c}"' for c in columns)
         if self.vendor == "postgresql":
             copy_sql = f'COPY "{table}" ({cols}) FROM STDIN'
@@ -313,13 +315,14 @@ class Writer:
                 for row in rows:
                     copy.write_row(row)
                     count += 1
-            return count
-        sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
-        cur = self.raw.cursor()
-        rows = iter(rows)
-        while batch := list(itertools.islice(rows, BATCH)):
-            cur.executemany(sql, batch)
-            count += len(batch)
+        else:
+            sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
+            cur = self.raw.cursor()
+            rows = iter(rows)
+            while batch := list(itertools.islice(rows, BATCH)):
+                cur.executemany(sql, batch)
+                count += len(batch)
+        self.spent[table] = self.spent.get(table, 0.0) + time.monotonic() - t0
         return count
 
     def prepared(self, f, v: Any) -> Any:
@@ -349,6 +352,9 @@ class Writer:
                     cur.execute(f'DROP INDEX "{name}"')
                     again.append(sql)
                 return again
+            # the checks already queued (the staff's) are made now: a table with
+            # pending checks cannot lose a key
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cur.execute(
                 "SELECT c.conrelid::regclass::text, c.conname, "
                 "pg_get_constraintdef(c.oid) FROM pg_constraint c "
@@ -381,6 +387,8 @@ class Writer:
                 cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
             for statement in sql:
                 cur.execute(statement)
+            if self.vendor == "postgresql":
+                cur.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def sequences_reset(self, models: list) -> None:
         from django.core.management.color import no_style
@@ -980,6 +988,8 @@ def generate(
         writer.statements(again)
         report.seconds["indexes"] = round(time.monotonic() - t2, 1)
         log(f"indexes: {len(again)} made again ({report.seconds['indexes']} s)")
+        report.seconds["writing"] = {t: round(x, 1) for t, x in writer.spent.items()}
+        log(f"of which writing rows: {report.seconds['writing']}")
         writer.sequences_reset([Customer, Contact, Ticket, TicketEvent])
     t2 = time.monotonic()
     with connection.cursor() as cur:
