@@ -16,9 +16,11 @@ import datetime as dt
 import functools
 import itertools
 import json
+import multiprocessing
 import os
 import random
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -269,12 +271,21 @@ class Writer:
     """Bulk rows into tables: COPY on PostgreSQL, executemany on SQLite. Values are
     plain Python; naive datetimes are UTC."""
 
-    def __init__(self, connection) -> None:
+    def __init__(
+        self,
+        connection,
+        *,
+        report: Report | None = None,
+        log: Callable[[str], None] = print,
+    ) -> None:
         self.connection = connection
         self.vendor = connection.vendor
+        self.report = report or Report(volumes={})
+        self.log = log
+        self.began = self.mark = time.monotonic()
+        self.spent: dict[str, float] = {}  # seconds spent writing, per table
         connection.ensure_connection()
         self.raw = connection.connection
-        self.spent: dict[str, float] = {}  # seconds spent writing, per table
         if self.vendor == "sqlite" and not self.raw.in_transaction:
             cur = self.raw.cursor()
             for pragma in (
@@ -283,6 +294,9 @@ class Writer:
                 "temp_store=MEMORY",
             ):
                 cur.execute(f"PRAGMA {pragma}")
+        self.time_setup()
+
+    def time_setup(self) -> None:
         # a naive UTC datetime as the database takes it
         if self.vendor == "sqlite":
             self.time = lambda v: None if v is None else v.isoformat(" ")
@@ -324,6 +338,17 @@ class Writer:
                 count += len(batch)
         self.spent[table] = self.spent.get(table, 0.0) + time.monotonic() - t0
         return count
+
+    def phase(self, name: str, **counts: int) -> None:
+        """A phase is over: its seconds (since the previous one) and counts."""
+        now = time.monotonic()
+        self.report.seconds[name] = round(now - self.mark, 1)
+        self.report.counts.update(counts)
+        self.mark = now
+        shown = ", ".join(f"{k} {v:,}" for k, v in counts.items())
+        self.log(
+            f"{name}: {self.report.seconds[name]} s" + (f" ({shown})" * bool(shown))
+        )
 
     def prepared(self, f, v: Any) -> Any:
         """One value of field ``f`` as the ORM would save it (datetimes in UTC)."""
@@ -397,6 +422,30 @@ class Writer:
         with self.connection.cursor() as cur:
             for statement in sql:
                 cur.execute(statement)
+
+
+class Producer(Writer):
+    """A writer for the producer process: rows, made ready as the database takes
+    them, and phases are sent through a pipe to the process that writes them."""
+
+    def __init__(self, writer: Writer, pipe) -> None:
+        self.connection, self.vendor = writer.connection, writer.vendor
+        self.pipe = pipe
+        self.time_setup()
+
+    def rows(
+        self, table: str, columns: list[str], rows: Iterable[tuple], *, ready=False
+    ) -> int:
+        if ready:
+            rows = list(rows)
+        else:
+            value = self.value
+            rows = [tuple(value(v) for v in row) for row in rows]
+        self.pipe.send(("rows", table, columns, rows))
+        return len(rows)
+
+    def phase(self, name: str, **counts: int) -> None:
+        self.pipe.send(("phase", name, counts))
 
 
 class Layout:
@@ -706,7 +755,6 @@ def tickets_build(
     start: dt.datetime,
     now: dt.datetime,
     rng: random.Random,
-    report: Report,
 ) -> None:
     from django.conf import settings
 
@@ -765,7 +813,6 @@ def tickets_build(
     events: list[tuple] = []
     event_id = 0
     written = {"tickets": 0, "events": 0, "docs": 0}
-    t0 = time.monotonic()
 
     def flush() -> None:
         written["tickets"] += writer.rows(
@@ -924,15 +971,77 @@ def tickets_build(
         if len(tickets) >= BATCH:
             flush()
     flush()
-    report.counts.update(
+    writer.rows(
+        TicketNumberCounter._meta.db_table, ["day", "last"], sorted(counters.items())
+    )
+    writer.phase(
+        "tickets",
         tickets=written["tickets"],
         ticket_events=written["events"],
         ticket_documents=written["docs"],
     )
-    writer.rows(
-        TicketNumberCounter._meta.db_table, ["day", "last"], sorted(counters.items())
+
+
+def _build(
+    writer: Writer, volumes: Volumes, staff: dict, start, now, rng: random.Random
+) -> None:
+    """Everything after the staff: customers, then tickets (each phase announced
+    through ``writer.phase``)."""
+    with Pinyin():
+        customers, contacts_of = customers_build(
+            writer, volumes, staff, start, now, rng
+        )
+    writer.phase(
+        "customers",
+        customers=len(customers),
+        contacts=sum(len(c) for c in contacts_of),
     )
-    report.seconds["tickets"] = round(time.monotonic() - t0, 1)
+    tickets_build(writer, volumes, staff, customers, contacts_of, start, now, rng)
+
+
+def _produce(pipe, writer: Writer, *args) -> None:
+    """The producer process: makes every row and sends it to the writing one."""
+    try:
+        _build(Producer(writer, pipe), *args)
+        pipe.send(("end",))
+    except BaseException:
+        pipe.send(("error", traceback.format_exc()))
+    finally:
+        pipe.close()
+
+
+def _build_forked(writer: Writer, *args) -> None:
+    """``_build`` in two processes: a forked child makes the rows (Python work:
+    random draws, texts, search documents), this process writes them (the
+    database's work) as they come; on two cores the two overlap. The child only
+    computes (it never touches the inherited connection) and at most one batch
+    waits in the pipe."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_produce, args=(sender, writer, *args))
+    child.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                message = receiver.recv()
+            except EOFError:
+                raise RuntimeError("bench: the producer process ended early") from None
+            kind = message[0]
+            if kind == "rows":
+                writer.rows(*message[1:], ready=True)
+            elif kind == "phase":
+                writer.phase(message[1], **message[2])
+            elif kind == "error":
+                raise RuntimeError(f"bench: the producer process failed:\n{message[1]}")
+            else:
+                break
+    finally:
+        receiver.close()
+        child.join(timeout=5)
+        if child.is_alive():
+            child.terminate()
+            child.join()
 
 
 def generate(
@@ -941,8 +1050,10 @@ def generate(
     seed: int = 20261123,
     now: dt.datetime | None = None,
     log: Callable[[str], None] = print,
+    fork: bool = True,
 ) -> Report:
-    """Fill the (freshly migrated, empty) database. Returns counts and timings."""
+    """Fill the (freshly migrated, empty) database. Returns counts and timings.
+    ``fork``: make the rows in a second process (where the platform forks)."""
     from django.db import connection, transaction
 
     from accounts.models import User
@@ -953,50 +1064,30 @@ def generate(
     start = now - dt.timedelta(days=30 * volumes.months + 5)
     rng = random.Random(seed)
     report = Report(volumes=volumes.__dict__.copy())
-    t0 = time.monotonic()
-    writer = Writer(connection)
+    writer = Writer(connection, report=report, log=log)
     loaded = [Customer, Contact, CustomerSearchDocument, Ticket, TicketEvent,
               TicketSearchDocument]  # fmt: skip
     with transaction.atomic():
         staff = staff_build(volumes, now.replace(tzinfo=UTC))
-        report.counts["staff"] = User.objects.count()
-        report.seconds["staff"] = round(time.monotonic() - t0, 1)
-        log(f"staff: {report.counts['staff']} ({report.seconds['staff']} s)")
-        t1 = time.monotonic()
-        # the big tables are written without their secondary indexes, which are
-        # made again afterwards in one pass each (far cheaper than row by row)
+        writer.phase("staff", staff=User.objects.count())
+        # the big tables are written without their secondary indexes (and, on
+        # PostgreSQL, foreign keys), made again afterwards in one pass each
         again = writer.indexes_drop([m._meta.db_table for m in loaded])
-        with Pinyin():
-            customers, contacts_of = customers_build(
-                writer, volumes, staff, start, now, rng
-            )
-        report.counts["customers"] = len(customers)
-        report.counts["contacts"] = sum(len(c) for c in contacts_of)
-        report.seconds["customers"] = round(time.monotonic() - t1, 1)
-        log(
-            f"customers: {len(customers)}, contacts: {report.counts['contacts']} "
-            f"({report.seconds['customers']} s)"
-        )
-        tickets_build(
-            writer, volumes, staff, customers, contacts_of, start, now, rng, report
-        )
-        log(
-            f"tickets: {report.counts['tickets']}, events: {report.counts['ticket_events']} "
-            f"({report.seconds['tickets']} s)"
-        )
-        t2 = time.monotonic()
+        args = (volumes, staff, start, now, rng)
+        if fork and "fork" in multiprocessing.get_all_start_methods():
+            _build_forked(writer, *args)
+        else:
+            _build(writer, *args)
         writer.statements(again)
-        report.seconds["indexes"] = round(time.monotonic() - t2, 1)
-        log(f"indexes: {len(again)} made again ({report.seconds['indexes']} s)")
-        report.seconds["writing"] = {t: round(x, 1) for t, x in writer.spent.items()}
-        log(f"of which writing rows: {report.seconds['writing']}")
+        writer.phase("indexes", indexes_remade=len(again))
         writer.sequences_reset([Customer, Contact, Ticket, TicketEvent])
-    t2 = time.monotonic()
+    report.seconds["writing"] = {t: round(x, 1) for t, x in writer.spent.items()}
+    log(f"of which writing rows, per table: {report.seconds['writing']}")
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-    report.seconds["analyze"] = round(time.monotonic() - t2, 1)
-    report.seconds["total"] = round(time.monotonic() - t0, 1)
-    log(f"analyze: {report.seconds['analyze']} s; total {report.seconds['total']} s")
+    writer.phase("analyze")
+    report.seconds["total"] = round(time.monotonic() - writer.began, 1)
+    log(f"total {report.seconds['total']} s")
     return report
 
 
