@@ -473,43 +473,53 @@ class Related(list):
 
 class Documents:
     """The product's search documents (``SearchIndex.document``) of many objects,
-    with the costly steps memoized per text piece: a document's text is its parts'
-    normalised lines joined, and its tokens are the union of the lines' tokens (a
-    token never spans a line break), so a piece seen before (a subject, a product,
-    a frequent customer's name and phones) is not normalised and tokenized again."""
+    with the costly steps memoized per text piece. A document's text is its parts'
+    normalised lines joined, and its tokens are the union of the tokens of the
+    lines' runs (``core.search``: a token never spans two runs, and a run's tokens
+    do not depend on its neighbours). So a part seen before (a subject, a product,
+    a frequent customer's name) is not normalised again, and a run seen before
+    (a phrase of a description, the day of a ticket number, a phone) is not
+    tokenized again; only the new runs (an order number) are."""
 
-    CACHE_MAX = 50_000  # pieces kept; the cache starts again when full
+    CACHE_MAX = 100_000  # parts and runs kept each; a cache starts again when full
 
     def __init__(self, writer: Writer, index) -> None:
-        from core.search import TokenListField, document_tokens, normalize
+        from core.search import _RUNS, document_tokens, normalize
 
         self.parts = index.parts
         self.normalize, self.document_tokens = normalize, document_tokens
-        self.cache: dict[str, tuple[str, frozenset]] = {}
+        self.runs_of = _RUNS.finditer
+        self.lines: dict[str, tuple[str, frozenset]] = {}
+        self.runs: dict[str, frozenset] = {}
         self.postgresql = writer.vendor == "postgresql"
-        self.field = TokenListField()
 
     def line(self, part: str) -> tuple[str, frozenset]:
-        hit = self.cache.get(part)
+        """(normalised line, tokens) of one part."""
+        hit = self.lines.get(part)
         if hit is None:
             text = self.normalize(part).strip()
-            hit = (text, frozenset(self.document_tokens(text)))
-            if len(self.cache) >= self.CACHE_MAX:
-                self.cache.clear()
-            self.cache[part] = hit
+            tokens: set[str] = set()
+            runs = self.runs
+            for match in self.runs_of(text):
+                run = match.group()
+                mine = runs.get(run)
+                if mine is None:
+                    if len(runs) >= self.CACHE_MAX:
+                        runs.clear()
+                    mine = runs[run] = frozenset(self.document_tokens(run))
+                tokens |= mine
+            hit = (text, frozenset(tokens))
+            if len(self.lines) >= self.CACHE_MAX:
+                self.lines.clear()
+            self.lines[part] = hit
         return hit
 
     def document(self, obj: Any) -> tuple[str, list[str]]:
         """(normalised text, sorted tokens), equal to ``index.document(obj)``."""
-        lines, tokens = [], set()
-        line = self.line
-        for part in self.parts(obj):
-            if part:
-                text, mine = line(part)
-                if text:
-                    lines.append(text)
-                    tokens |= mine
-        return "\n".join(lines), sorted(tokens)
+        get, line = self.lines.get, self.line
+        hits = [get(part) or line(part) for part in self.parts(obj) if part]
+        text = "\n".join([hit[0] for hit in hits if hit[0]])
+        return text, sorted(frozenset().union(*[hit[1] for hit in hits]))
 
     def row(self, obj: Any) -> tuple:
         """(pk, text, tokens) as the database takes them."""
