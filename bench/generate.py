@@ -283,7 +283,7 @@ class Writer:
         self.report = report or Report(volumes={})
         self.log = log
         self.began = self.mark = time.monotonic()
-        self.spent: dict[str, float] = {}  # seconds spent writing, per table
+        self.spent: dict[str, float] = {}  # seconds per table written, per statement
         connection.ensure_connection()
         self.raw = connection.connection
         if self.vendor == "sqlite" and not self.raw.in_transaction:
