@@ -97,3 +97,105 @@ def test_the_data_keeps_the_products_invariants(generated):
     _numbers_are_unique_and_the_counter_continues()
     _every_ticket_has_its_timeline()
     _the_benchmark_user_is_an_agent_of_a_department()
+
+
+def test_the_memoized_pinyin_is_the_products():
+    """Per word of pypinyin's segmentation, as the generator computes it, equals
+    the product's pinyin of the whole text."""
+    import random
+
+    from bench.generate import Pinyin, _company, _person
+    from customers import search
+
+    rng = random.Random(3)
+    texts = [_person(rng) for _ in range(400)] + [_company(rng) for _ in range(400)]
+    texts += ["", "高明", "Nova Parts Ltd. (上海)", "重庆长安汽车", "ABC有限公司123"]
+    product = search._syllables.__wrapped__
+    derived = [
+        (search.name_sort_key(t), search.pinyin_initials(t), search.pinyin_full(t))
+        for t in texts
+    ]
+    with Pinyin():
+        assert search._syllables is not product
+        for text, (sort_key, initials, full) in zip(texts, derived, strict=True):
+            assert search._syllables(text) == product(text), text
+            assert search.name_sort_key(text) == sort_key
+            assert search.pinyin_initials(text) == initials
+            assert search.pinyin_full(text) == full
+    assert search._syllables.__wrapped__ is product
+
+
+def test_the_memoized_documents_are_the_products():
+    """Parts seen again, runs shared between parts, full-width forms, blank and
+    multi-line parts: the same text and tokens as ``SearchIndex.document``."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from bench.generate import Documents, Related
+
+    writer = SimpleNamespace(vendor=connection.vendor)
+    tickets = Documents(writer, ticket_index)
+    customers = Documents(writer, customer_index)
+    contact = SimpleNamespace(
+        pk=1, name="王芳", mobile="13812345678", phone="021-6666 8888", email=""
+    )
+    customer = SimpleNamespace(
+        pk=1, name="上海华盛物流有限公司", phone="021-12345678", email="a@b.cn",
+        credit_code="", contacts=Related([contact]),
+    )  # fmt: skip
+    for i, (description, order) in enumerate(
+        [
+            (
+                "客户来电反映货物破损，订单号SF123456789012，要求尽快处理。",
+                "SF123456789012",
+            ),
+            ("ＳＦ１２３　全角\n第二行 Delivery was LATE", ""),
+            ("  ", "JD998877665544"),
+            (
+                "客户来电反映货物破损，订单号SF123456789012，要求尽快处理。",
+                "SF123456789012",
+            ),
+        ]
+    ):
+        ticket = SimpleNamespace(
+            pk=i + 1, number=f"KF20261120-{i + 1:05d}", subject="货物破损（冷链配送）",
+            description=description, product="冷链配送", order_ref=order, batch="",
+            customer=customer, contact=contact if i % 2 else None,
+        )  # fmt: skip
+        assert tickets.document(ticket) == ticket_index.document(ticket)
+    assert customers.document(customer) == customer_index.document(customer)
+
+
+def _schema(connection):
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute(  # (ANALYZE adds its statistics tables)
+                "SELECT type, name, tbl_name, sql FROM sqlite_master "
+                "WHERE name NOT LIKE 'sqlite_stat%'"
+            )
+        else:
+            cur.execute(
+                "SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE schemaname = current_schema() UNION ALL "
+                "SELECT conname, pg_get_constraintdef(oid) || condeferrable::text "
+                "|| condeferred::text || convalidated::text FROM pg_constraint"
+            )
+        return sorted(cur.fetchall())
+
+
+def test_the_indexes_and_keys_come_back_as_they_were(db):
+    """The load drops the big tables' secondary indexes (and foreign keys on
+    PostgreSQL) and makes them again: the schema ends as it began. In one
+    process here (the platforms that cannot fork)."""
+    from django.db import connection
+
+    before = _schema(connection)
+    report = generate(
+        Volumes(tickets=40), seed=5, now=NOW, log=lambda message: None, fork=False
+    )
+    assert _schema(connection) == before
+    assert report.counts["indexes_remade"] > 20
+    assert Ticket.objects.count() == TicketSearchDocument.objects.count() == 40
+    ticket = Ticket.objects.get(pk=9)
+    assert ticket in ticket_index.filter(Ticket.objects.all(), ticket.subject[:2])
