@@ -200,6 +200,25 @@ NOTES = [
     "需要财务部确认退款进度。",
     "Vendor confirmed the defect, replacement on the way.",
 ]
+ASSESSMENTS = [
+    "客户所述情况属实，属于有效投诉。",
+    "经核对订单和签收记录，情况基本属实。",
+    "客户诉求与事实不符，已向客户说明。",
+    "同一批次多位客户反映，按有效投诉处理。",
+]
+FINDINGS = [
+    "调查确认配送环节未按约定时间派送，司机排班不足。",
+    "仓库出库前未做外观检查，包装破损导致商品受损。",
+    "安装人员未按规范操作，已安排复训。",
+    "系统价格配置错误，已更正并通知相关部门。",
+    "Carrier scanned the parcel late; route changed without notice.",
+]
+FOLLOW_UPS = [
+    "电话回访，客户对处理结果表示满意。",
+    "回访时客户认为处理偏慢，但接受补救方案。",
+    "客户未接电话，已短信回访。",
+    "客户表示满意，并希望今后提前告知延误。",
+]
 
 TYPE_WEIGHTS = [
     ("inquiry", 35),
@@ -634,7 +653,12 @@ def staff_build(volumes: Volumes, now: dt.datetime) -> dict:
             if u.department_id == departments[code].pk
         )
         Department.objects.filter(code=code).update(dispatcher=mgr)
-    return {"departments": departments, "users": users}
+    from complaints.models import RootCause
+
+    root_causes = list(
+        RootCause.objects.filter(is_active=True).values_list("pk", flat=True)
+    )
+    return {"departments": departments, "users": users, "root_causes": root_causes}
 
 
 def _company(rng: random.Random) -> str:
@@ -776,6 +800,7 @@ def tickets_build(
     from django.conf import settings
 
     from accounts.roles import Role
+    from complaints.models import Complaint
     from tickets.models import (
         Ticket,
         TicketEvent,
@@ -817,6 +842,24 @@ def tickets_build(
          "created_at"],
     )  # fmt: skip
     event_tail = event_layout.tail
+    # Every complaint ticket has its workflow record, filled as far as its status
+    # has come (drawn from a separate generator: the tickets stay as they were).
+    complaint_layout = Layout(
+        writer,
+        Complaint,
+        ["ticket_id", "customer_id", "product", "order_ref", "registered_at",
+         "valid", "assessment_reason", "assessed_at", "assessed_by_id",
+         "investigating_department_id", "handler_id", "findings", "root_cause_id",
+         "responsibility", "findings_at", "findings_by_id", "replied_at",
+         "satisfied", "handling_ok", "systemic", "corrective_done",
+         "follow_up_comment", "followed_up_at", "archived_at", "created_at",
+         "updated_at"],
+    )  # fmt: skip
+    complaint_tail = complaint_layout.tail
+    crng = random.Random(rng.random())
+    root_causes = staff["root_causes"] or [None]
+    departments = staff["departments"]
+    complaints: list[tuple] = []
     documents = Documents(writer, ticket_index)
     document_row = documents.row
     time_ = writer.time
@@ -829,7 +872,7 @@ def tickets_build(
     docs: list[tuple] = []
     events: list[tuple] = []
     event_id = 0
-    written = {"tickets": 0, "events": 0, "docs": 0}
+    written = {"tickets": 0, "events": 0, "docs": 0, "complaints": 0}
 
     def flush() -> None:
         written["tickets"] += writer.rows(
@@ -844,6 +887,10 @@ def tickets_build(
         written["events"] += writer.rows(
             event_layout.table, event_layout.columns, events, ready=True
         )
+        written["complaints"] += writer.rows(
+            complaint_layout.table, complaint_layout.columns, complaints, ready=True
+        )
+        complaints.clear()
         tickets.clear()
         docs.clear()
         events.clear()
@@ -927,6 +974,15 @@ def tickets_build(
              time_(closed if status in ("closed", "archived") else None), last_db,
              first_contact_resolution, created_db, last_db, 1, *tail)
         )  # fmt: skip
+        if kind == "complaint":
+            complaints.append(
+                _complaint_row(
+                    crng, time_, tid, customer.pk, product, order_ref, status, owner,
+                    departments, root_causes, created, accepted, answered,
+                    closed, last,
+                )
+                + (*complaint_tail,)
+            )  # fmt: skip
         docs.append(
             document_row(
                 SimpleNamespace(
@@ -996,7 +1052,60 @@ def tickets_build(
         tickets=written["tickets"],
         ticket_events=written["events"],
         ticket_documents=written["docs"],
+        complaints=written["complaints"],
     )
+
+
+# How far a complaint has come, by its ticket's status.
+_ASSESSED = {"investigating", "remedy_pending", "replied", "follow_up",
+             "waiting_customer", "resolved", "closed", "archived"}  # fmt: skip
+_FOUND = {"remedy_pending", "replied", "follow_up", "resolved", "closed", "archived"}
+_REPLIED = {"replied", "follow_up", "resolved", "closed", "archived"}
+_FOLLOWED = {"closed", "archived"}
+
+
+def _complaint_row(
+    rng: random.Random, time_, tid, customer_id, product, order_ref, status, owner,
+    departments, root_causes, created, accepted, answered, closed, last,
+) -> tuple:  # fmt: skip
+    """The complaint record of a complaint ticket: assessed, investigated by the
+    owner's department, found, replied and followed up as far as its status says."""
+    assessed = status in _ASSESSED or status == "assessing" and rng.random() < 0.3
+    assessed_at = (accepted or created) + dt.timedelta(minutes=rng.randrange(5, 240))
+    valid = rng.random() < 0.9 if assessed else None
+    found = status in _FOUND and bool(valid)
+    department = owner.department_id
+    if department == departments["cs"].pk:
+        department = rng.choice([d.pk for c, d in departments.items() if c != "cs"])
+    findings_at = assessed_at + dt.timedelta(hours=rng.randrange(2, 72))
+    replied = status in _REPLIED
+    replied_at = answered or findings_at + dt.timedelta(hours=rng.randrange(1, 24))
+    followed = status in _FOLLOWED
+    followed_at = (closed or last) - dt.timedelta(hours=rng.randrange(1, 24))
+    return (
+        tid, customer_id, product, order_ref, time_(created), valid,
+        rng.choice(ASSESSMENTS) if assessed else "",
+        time_(assessed_at) if assessed else None,
+        owner.pk if assessed else None,
+        department if assessed and valid else None,
+        owner.pk if assessed and valid else None,
+        rng.choice(FINDINGS) if found else "",
+        rng.choice(root_causes) if found else None,
+        rng.choice(["ours"] * 6 + ["customer", "customer", "unclear"]) if found else "",
+        time_(findings_at) if found else None,
+        owner.pk if found else None,
+        time_(replied_at) if replied else None,
+        rng.random() < 0.85 if followed else None,
+        rng.random() < 0.9 if followed else None,
+        rng.random() < 0.1 if followed else None,
+        rng.random() < 0.8 if followed else None,
+        rng.choice(FOLLOW_UPS) if followed else "",
+        time_(followed_at) if followed else None,
+        time_(closed + dt.timedelta(hours=rng.randrange(1, 48)))
+        if status == "archived"
+        else None,
+        time_(created), time_(last),
+    )  # fmt: skip
 
 
 def _build(

@@ -91,12 +91,39 @@ def _the_benchmark_user_is_an_agent_of_a_department():
     assert not user.is_superuser
 
 
+def _every_complaint_has_its_record_as_far_as_its_status():
+    from complaints.models import Complaint
+
+    complaints = {c.ticket_id: c for c in Complaint.objects.select_related("ticket")}
+    kinds = set(Ticket.objects.filter(pk__in=complaints).values_list("type", flat=True))
+    assert kinds == {"complaint"}
+    assert len(complaints) == Ticket.objects.filter(type="complaint").count()
+    for c in complaints.values():
+        t = c.ticket
+        assert c.customer_id == t.customer_id and c.registered_at == t.created_at
+        if t.status in ("closed", "archived"):
+            assert c.valid is not None
+            assert not c.valid or (c.findings and c.root_cause_id)
+            assert c.replied_at is not None and c.followed_up_at is not None
+            assert c.satisfied is not None and c.assessed_by_id == t.owner_id
+            assert (c.archived_at is not None) == (t.status == "archived")
+        if t.status in ("new", "accepted"):
+            assert c.valid is None and not c.findings and c.replied_at is None
+        if c.valid:
+            assert c.investigating_department.code != "cs"
+
+
 def test_the_data_keeps_the_products_invariants(generated):
-    """One generation (200 staff take a while), four sets of checks."""
+    """One generation (200 staff take a while), five sets of checks."""
     _volumes_and_shares(generated)
     _numbers_are_unique_and_the_counter_continues()
     _every_ticket_has_its_timeline()
     _the_benchmark_user_is_an_agent_of_a_department()
+    _every_complaint_has_its_record_as_far_as_its_status()
+    assert (
+        generated.counts["complaints"]
+        == Ticket.objects.filter(type="complaint").count()
+    )
 
 
 def test_the_memoized_pinyin_is_the_products():
