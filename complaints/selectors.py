@@ -4,7 +4,8 @@ similar earlier complaints, lists, bulletins pending acknowledgement."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
@@ -62,6 +63,14 @@ def _fields(model: Any, *related: str) -> list[str]:
 
 def _users(*paths: str) -> list[str]:
     return [f"{path}__{column}" for path in paths for column in _USER]
+
+
+class Recurrence(NamedTuple):
+    """An earlier complaint this one recurs (what the page and the API show)."""
+
+    number: str
+    subject: str
+    registered_at: datetime
 
 
 def action_form_context(*, user: Any, ticket: Ticket) -> dict:
@@ -158,16 +167,16 @@ def complaint_detail(*, ticket: Ticket) -> dict | None:
         )
         .order_by("created_at", "pk")
     )
-    links = list(
-        ComplaintLink.objects.filter(complaint_id=complaint.pk)
-        .select_related("earlier__ticket")
-        .only(
-            "earlier__registered_at",
+    links = [
+        Recurrence(*row)
+        for row in ComplaintLink.objects.filter(complaint_id=complaint.pk)
+        .order_by("-earlier__registered_at")
+        .values_list(
             "earlier__ticket__number",
             "earlier__ticket__subject",
-        )
-        .order_by("-earlier__registered_at")[:20]
-    )
+            "earlier__registered_at",
+        )[:20]
+    ]
     return {
         "complaint": complaint,
         "remedies": remedies,
