@@ -142,7 +142,7 @@ def get_complaint(request: HttpRequest, number: str):
         "responsibility": c.responsibility,
         "escalation_level": c.escalation_level,
         "recurrence_count": c.recurrence_count,
-        "recurs": [link.earlier.ticket.number for link in detail["recurrences"]],
+        "recurs": [link.number for link in detail["recurrences"]],
         "satisfied": c.satisfied,
         "handling_ok": c.handling_ok,
         "systemic": c.systemic,

@@ -4,7 +4,8 @@ similar earlier complaints, lists, bulletins pending acknowledgement."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
@@ -20,13 +21,24 @@ from complaints.models import (
     RootCause,
 )
 from complaints.permissions import LADDER
+from core.pagination import cursor_encode
 from core.search import normalize
 from tickets.models import Ticket
 from tickets.permissions import ticket_visibility_q
 from tickets.search import ticket_index
 from tickets.selectors import department_choices
+from tickets.workflow import transition_allowed
 
 SIMILAR_MAX = 5
+# What each shared trait adds to an earlier complaint's likeness.
+SIMILAR_POINTS = {
+    "customer": 3,
+    "product": 2,
+    "order_ref": 2,
+    "batch": 2,
+    "words": 1,
+    "category": 1,
+}
 
 
 def complaint_of(ticket: Ticket) -> Complaint | None:
@@ -39,34 +51,73 @@ def complaint_of(ticket: Ticket) -> Complaint | None:
         return None
 
 
+# The columns the ticket page, the printed record and the API show of the people
+# and departments a complaint names (not whole user rows).
+_USER = ("username", "display_name")
+
+
+def _fields(model: Any, *related: str) -> list[str]:
+    """``only()`` arguments: every column of ``model`` and the named related ones."""
+    return [f.attname for f in model._meta.concrete_fields] + list(related)
+
+
+def _users(*paths: str) -> list[str]:
+    return [f"{path}__{column}" for path in paths for column in _USER]
+
+
+class Recurrence(NamedTuple):
+    """An earlier complaint this one recurs (what the page and the API show)."""
+
+    number: str
+    subject: str
+    registered_at: datetime
+
+
 def action_form_context(*, user: Any, ticket: Ticket) -> dict:
-    """What the complaint actions' forms need (loaded once per page)."""
+    """What the complaint actions' forms need. Only what the forms of the ticket's
+    status can show is read (the lists lazily, when a form renders them); the
+    complaint and its remedies come from the page's single read."""
     from complaints.services import remedy_policy_for
 
     context: dict[str, Any] = {
         "complaint_departments": department_choices(),
-        "root_causes": RootCause.objects.filter(is_active=True),
+        "root_causes": RootCause.objects.filter(is_active=True).only("code", "name"),
         "remedy_kinds": RemedyKind.choices,
         "responsibilities": Complaint.Responsibility.choices,
-        "bulletin_departments": Department.objects.filter(is_active=True),
+        "bulletin_departments": Department.objects.filter(is_active=True).only(
+            "code", "name"
+        ),
     }
-    if ticket.type == Ticket.Type.COMPLAINT:
+    if ticket.type != Ticket.Type.COMPLAINT:
+        return context
+    if transition_allowed(ticket, "propose_remedy"):
         context["remedy_policy"] = remedy_policy_for(ticket)
-        complaint = complaint_of(ticket)
-        if complaint is not None:
-            context["pending_remedy"] = (
-                complaint.remedies.filter(status=Remedy.Status.PENDING)
-                .select_related("proposed_by")
-                .order_by("-created_at")
-                .first()
-            )
+    if transition_allowed(ticket, "approve_remedy"):
+        detail = complaint_page(ticket)
+        pending = [
+            r
+            for r in (detail["remedies"] if detail else [])
+            if r.status == Remedy.Status.PENDING
+        ]
+        context["pending_remedy"] = pending[-1] if pending else None
     return context
+
+
+def complaint_page(ticket: Ticket) -> dict | None:
+    """``complaint_detail`` read once for a ticket page: the complaint panel and
+    the actions' forms share it (kept on this ticket instance, which lives for
+    one request)."""
+    try:
+        return ticket._complaint_page
+    except AttributeError:
+        ticket._complaint_page = complaint_detail(ticket=ticket)
+        return ticket._complaint_page
 
 
 def complaint_detail(*, ticket: Ticket) -> dict | None:
     """The complaint's workflow record with its remedies, bulletins (and their
     acknowledgements) and the earlier complaints it recurs — a fixed number of
-    queries whatever their count."""
+    queries whatever their count, reading only the columns shown."""
     complaint = (
         Complaint.objects.filter(ticket_id=ticket.pk)
         .select_related(
@@ -76,32 +127,56 @@ def complaint_detail(*, ticket: Ticket) -> dict | None:
             "assessed_by",
             "findings_by",
         )
+        .only(
+            *_fields(Complaint),
+            "root_cause__code",
+            "root_cause__name",
+            "investigating_department__code",
+            "investigating_department__name",
+            *_users("handler", "assessed_by", "findings_by"),
+        )
         .first()
     )
     if complaint is None:
         return None
+    Ticket.complaint.related.set_cached_value(ticket, complaint)
     remedies = list(
-        complaint.remedies.select_related("proposed_by", "decided_by").order_by(
-            "created_at", "pk"
-        )
+        Remedy.objects.filter(complaint_id=complaint.pk)
+        .select_related("proposed_by", "decided_by")
+        .only(*_fields(Remedy), *_users("proposed_by", "decided_by"))
+        .order_by("created_at", "pk")
     )
     bulletins = list(
-        complaint.bulletins.select_related("sent_by")
+        Bulletin.objects.filter(complaint_id=complaint.pk)
+        .select_related("sent_by")
+        .only(*_fields(Bulletin), *_users("sent_by"))
         .prefetch_related(
             Prefetch(
                 "acks",
                 queryset=BulletinAck.objects.select_related(
                     "department", "acknowledged_by"
-                ).order_by("department__sort_order", "department_id"),
+                )
+                .only(
+                    *_fields(BulletinAck),
+                    "department__code",
+                    "department__name",
+                    *_users("acknowledged_by"),
+                )
+                .order_by("department__sort_order", "department_id"),
             )
         )
         .order_by("created_at", "pk")
     )
-    links = list(
-        ComplaintLink.objects.filter(complaint=complaint)
-        .select_related("earlier__ticket")
-        .order_by("-earlier__registered_at")[:20]
-    )
+    links = [
+        Recurrence(*row)
+        for row in ComplaintLink.objects.filter(complaint_id=complaint.pk)
+        .order_by("-earlier__registered_at")
+        .values_list(
+            "earlier__ticket__number",
+            "earlier__ticket__subject",
+            "earlier__registered_at",
+        )[:20]
+    ]
     return {
         "complaint": complaint,
         "remedies": remedies,
@@ -123,52 +198,64 @@ def subject_words(subject: str) -> list[str]:
 def complaints_similar(*, user: Any, ticket: Ticket) -> list[dict]:
     """The earlier complaints most like this one: same customer, same product,
     order or batch, and shared words of the subject (found through the search
-    index). Each source is one indexed query of a few rows; scored here."""
+    index). Each source is one indexed query of a few ids; the candidates are
+    checked against what the user may read and their number and subject read
+    in one more query, then scored here."""
     visible = Ticket.objects.filter(ticket_visibility_q(user)).filter(
         type=Ticket.Type.COMPLAINT, pk__lt=ticket.pk
     )
-    scores: dict[int, int] = {}
     why: dict[int, list[str]] = {}
 
-    def add(ids, points: int, reason: str) -> None:
+    def add(ids, reason: str) -> None:
         for pk in ids:
-            scores[pk] = scores.get(pk, 0) + points
             why.setdefault(pk, []).append(reason)
 
     add(
         visible.filter(customer_id=ticket.customer_id)
         .order_by("-created_at", "-id")
         .values_list("pk", flat=True)[:SIMILAR_MAX],
-        3,
         "customer",
     )
     for field in ("product", "order_ref", "batch"):
         value = getattr(ticket, field)
         if value:
-            ids = (
+            add(
                 Complaint.objects.filter(**{field: value}, ticket_id__lt=ticket.pk)
                 .order_by("-registered_at")
-                .values_list("pk", flat=True)[:SIMILAR_MAX]
+                .values_list("pk", flat=True)[:SIMILAR_MAX],
+                field,
             )
-            add(visible.filter(pk__in=list(ids)).values_list("pk", flat=True), 2, field)
-    words = subject_words(ticket.subject)
-    for word in words:
-        page = ticket_index.page(visible, word, cursor=None, limit=SIMILAR_MAX)
-        add([t.pk for t in page.items], 1, "words")
+    # Only tickets older than this one can match: the search starts below it
+    # (its newest window is the one before this ticket) instead of at the top
+    # of the whole index.
+    below = cursor_encode([ticket.pk])
+    for word in subject_words(ticket.subject):
+        page = ticket_index.page(
+            visible.only("pk"), word, cursor=below, limit=SIMILAR_MAX
+        )
+        add([t.pk for t in page.items], "words")
     if ticket.category_id:
         add(
             visible.filter(category_id=ticket.category_id)
             .order_by("-created_at", "-id")
             .values_list("pk", flat=True)[:SIMILAR_MAX],
-            1,
             "category",
         )
+    if not why:
+        return []
+    found = {
+        t.pk: t
+        for t in visible.filter(pk__in=list(why)).only("pk", "number", "subject")
+    }
+    scores = {
+        pk: sum(SIMILAR_POINTS[reason] for reason in reasons)
+        for pk, reasons in why.items()
+        if pk in found
+    }
     best = sorted(scores, key=lambda pk: (-scores[pk], -pk))[:SIMILAR_MAX]
-    found = Ticket.objects.in_bulk(best)
     return [
         {"ticket": found[pk], "score": scores[pk], "why": sorted(set(why[pk]))}
         for pk in best
-        if pk in found
     ]
 
 

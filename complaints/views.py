@@ -61,11 +61,10 @@ def panel_context(user: Any, ticket: Ticket) -> dict | None:
         user, ticket
     ):
         return None
-    detail = selectors.complaint_detail(ticket=ticket)
+    detail = selectors.complaint_page(ticket)
     if detail is None:
         return None
-    detail["similar"] = selectors.complaints_similar(user=user, ticket=ticket)
-    return detail
+    return {**detail, "similar": selectors.complaints_similar(user=user, ticket=ticket)}
 
 
 def _complaint_ticket(request: HttpRequest, number: str) -> Ticket:

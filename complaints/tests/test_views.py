@@ -190,3 +190,63 @@ def test_bulletin_pages(act, complaint, client, users):
     assert 'data-testid="bulletin-ack"' not in page
     client.force_login(users["transport"])
     assert client.get(f"/complaints/bulletins/{bulletin.pk}/").status_code == 404
+
+
+# The complaint's ticket page reads the complaint, its remedies, bulletins (with
+# their acknowledgements), recurrences and similar complaints once each, whatever
+# their number; pinned so that a second read of any of them shows here.
+COMPLAINT_PAGE_QUERIES = 23
+
+
+def test_the_complaint_page_costs_the_same_whatever_the_rows(
+    act, complaint, client, users
+):
+    from accounts.models import Department
+    from complaints.models import Bulletin, BulletinAck, Remedy
+
+    def page_queries(ticket):
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(f"/tickets/{ticket.number}/")
+        assert page.status_code == 200
+        return len(ctx.captured_queries), page.content.decode()
+
+    def bulletins(ticket, count, departments):
+        for n in range(count):
+            bulletin = Bulletin.objects.create(
+                complaint_id=ticket.pk, message=f"第{n}次通报", sent_by=users["agent"]
+            )
+            for department in departments:
+                BulletinAck.objects.create(bulletin=bulletin, department=department)
+
+    complaint(product="冷链箱")
+    few = advanced(act, complaint, product="冷链箱")
+    bulletins(few, 1, Department.objects.filter(code="transport"))
+    for _ in range(5):
+        complaint(product="冷链箱")
+    many = advanced(act, complaint, product="冷链箱")
+    bulletins(many, 3, Department.objects.all()[:3])
+    pending = Remedy.objects.get(complaint_id=many.pk)
+    for n in range(3):
+        Remedy.objects.create(
+            complaint_id=many.pk,
+            asked=f"第{n}次要求",
+            kind="refund",
+            amount=100 + n,
+            policy_kind="apology",
+            policy_amount=0,
+            status=Remedy.Status.REJECTED,
+            proposed_by=pending.proposed_by,
+            decided_by=users["supervisor"],
+        )
+    client.force_login(users["manager"])
+    client.get(f"/tickets/{few.number}/")
+    small, html = page_queries(few)
+    assert html.count('data-testid="ack-') == 1
+    shown = html.count('<li><a href="/tickets/')
+    large, html = page_queries(many)
+    assert html.count('data-testid="ack-') == 9
+    assert html.count("第2次要求") == 1 and 'data-testid="pending-remedy"' in html
+    assert 'data-testid="complaint-recurrences"' in html
+    assert 'data-testid="complaint-similar"' in html
+    assert html.count('<li><a href="/tickets/') > shown
+    assert large == small == COMPLAINT_PAGE_QUERIES
