@@ -231,7 +231,7 @@ def complaints_similar(*, user: Any, ticket: Ticket) -> list[dict]:
     below = cursor_encode([ticket.pk])
     for word in subject_words(ticket.subject):
         page = ticket_index.page(
-            visible.only("pk"), word, cursor=below, limit=SIMILAR_MAX
+            visible.only("pk"), word, cursor=below, limit=SIMILAR_MAX, narrow=0
         )
         add([t.pk for t in page.items], "words")
     if ticket.category_id:

@@ -451,7 +451,9 @@ class SearchIndex:
         top = cursor_decode(cursor, 1)[0] - 1 if cursor else None
         queryset = queryset.order_by("-pk")
         left = queryset if top is None else queryset.filter(pk__lte=top)
-        size = left.order_by().values("pk")[: narrow + 1].count()
+        # narrow=0: the documents lead without counting (a caller that runs
+        # several searches over one large queryset).
+        size = left.order_by().values("pk")[: narrow + 1].count() if narrow else 1
         if size <= narrow:
             # The ids first, the rows after: only the page's rows are joined.
             ids = self._rows_first(left, terms, tokens, limit=limit + 1) if size else []
