@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import Permission
-
 from accounts.roles import ROLE_PRECEDENCE, Role
 
 # What each role is granted in this app ("app_label.codename").
@@ -33,29 +31,37 @@ def _active(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def _grants_load(user: Any) -> None:
+    """The user's roles and the capabilities they grant, in one query, cached on
+    the user for the request."""
+    rows = user.groups.values_list(
+        "name", "permissions__content_type__app_label", "permissions__codename"
+    )
+    roles, capabilities = set(), set()
+    for name, app, code in rows:
+        roles.add(name)
+        if code is not None:
+            capabilities.add(f"{app}.{code}")
+    user._kefu_roles = frozenset(roles)
+    user._kefu_capabilities = frozenset(capabilities)
+
+
 def user_roles(user: Any) -> frozenset[str]:
     """The role codes a user holds (one query per request, then cached on the user)."""
     if not _active(user):
         return frozenset()
-    cached = getattr(user, "_kefu_roles", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._kefu_roles = cached
-    return cached
+    if getattr(user, "_kefu_roles", None) is None:
+        _grants_load(user)
+    return user._kefu_roles
 
 
 def user_capabilities(user: Any) -> frozenset[str]:
     """Every "app_label.codename" granted through the user's roles; never superuser."""
     if not _active(user):
         return frozenset()
-    cached = getattr(user, "_kefu_capabilities", None)
-    if cached is None:
-        rows = Permission.objects.filter(group__user=user).values_list(
-            "content_type__app_label", "codename"
-        )
-        cached = frozenset(f"{app}.{code}" for app, code in rows)
-        user._kefu_capabilities = cached
-    return cached
+    if getattr(user, "_kefu_capabilities", None) is None:
+        _grants_load(user)
+    return user._kefu_capabilities
 
 
 def has_role(user: Any, *roles: str) -> bool:

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Department
@@ -197,7 +197,7 @@ def subject_words(subject: str) -> list[str]:
 
 def complaints_similar(*, user: Any, ticket: Ticket) -> list[dict]:
     """The earlier complaints most like this one: same customer, same product,
-    order or batch, and shared words of the subject (found through the search
+    order or batch (in the same category), and shared words of the subject (found through the search
     index). Each source is one indexed query of a few ids; the candidates are
     checked against what the user may read and their number and subject read
     in one more query, then scored here."""
@@ -216,11 +216,24 @@ def complaints_similar(*, user: Any, ticket: Ticket) -> list[dict]:
         .values_list("pk", flat=True)[:SIMILAR_MAX],
         "customer",
     )
+    # Same product, order or batch in the same category, as recurrences are found:
+    # each through its partial index (whose condition is repeated here, so that
+    # SQLite sees it holds), newest first.
+    same_category = (
+        Q(category_id=ticket.category_id)
+        if ticket.category_id
+        else Q(category__isnull=True)
+    )
     for field in ("product", "order_ref", "batch"):
         value = getattr(ticket, field)
         if value:
             add(
-                Complaint.objects.filter(**{field: value}, ticket_id__lt=ticket.pk)
+                Complaint.objects.filter(
+                    ~Q(**{field: ""}),
+                    same_category,
+                    **{field: value},
+                    ticket_id__lt=ticket.pk,
+                )
                 .order_by("-registered_at")
                 .values_list("pk", flat=True)[:SIMILAR_MAX],
                 field,
