@@ -44,7 +44,7 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.migrations.operations.base import Operation
-from django.db.models import BooleanField, Max
+from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -479,13 +479,22 @@ class SearchIndex:
         window: int,
     ) -> list[Any]:
         """Up to ``limit`` + 1 matching objects at or below ``top``, newest
-        first, found from the documents: the newest ``window`` ids, then the
-        rest (see ``page``)."""
+        first, found from the documents: the newest ``window`` documents, then
+        the rest (see ``page``). The window is counted in documents, not ids, so
+        that a gap in the ids (a sequence moved on by rolled-back inserts) never
+        leaves it empty."""
+        below, params = ("", []) if top is None else (" WHERE object_id <= %s", [top])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT MAX(object_id) FROM {self.table}{below}),"
+                f" (SELECT object_id FROM {self.table}{below}"
+                " ORDER BY object_id DESC LIMIT 1 OFFSET %s)",
+                [*params, *params, window],
+            )
+            top, floor = cursor.fetchone()
         if top is None:
-            top = self.document_model.objects.aggregate(top=Max("object_id"))["top"]
-            if top is None:
-                return []
-        floor = top - window
+            return []
+        floor = floor or 0
         rows = list(
             self._matching(
                 queryset, terms=terms, tokens=tokens, above=floor, at_most=top

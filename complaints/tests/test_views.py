@@ -195,7 +195,7 @@ def test_bulletin_pages(act, complaint, client, users):
 # The complaint's ticket page reads the complaint, its remedies, bulletins (with
 # their acknowledgements), recurrences and similar complaints once each, whatever
 # their number; pinned so that a second read of any of them shows here.
-COMPLAINT_PAGE_QUERIES = 22
+COMPLAINT_PAGE_QUERIES = 24
 
 
 def test_the_complaint_page_costs_the_same_whatever_the_rows(
