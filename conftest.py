@@ -35,6 +35,9 @@ def browser_context_args(browser_context_args):
         "locale": "zh-CN",
         "timezone_id": "Asia/Shanghai",
         "viewport": {"width": 1366, "height": 900},
+        # No transitions: a click while a section is still unfolding landed on what
+        # lay under the clipped button (Playwright sees the button itself as stable).
+        "reduced_motion": "reduce",
     }
 
 
