@@ -42,6 +42,15 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """The database of each test starts afresh, and so does the cache that holds
+    what was read from it (lists of people, rate-limit counters)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _chinese_by_default():
     """Each test starts in Chinese, whatever language an earlier request activated."""
     from django.conf import settings

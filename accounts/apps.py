@@ -14,6 +14,28 @@ class AccountsConfig(AppConfig):
         # Every way a browser session starts (the login page, the test client's
         # force_login) goes through django.contrib.auth.login, which sends this.
         user_logged_in.connect(_session_record_on_login, dispatch_uid="kefu-session")
+        _directory_receivers_connect()
+
+
+def _directory_receivers_connect() -> None:
+    """People, departments, role memberships and roles' permissions: a change of
+    any drops the cached lists of people (accounts.directory)."""
+    from django.contrib.auth.models import Group
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from accounts.directory import directory_changed
+    from accounts.models import Department, User
+
+    for model in (User, Department, Group):
+        uid = f"kefu-directory-{model._meta.label_lower}"
+        post_save.connect(directory_changed, sender=model, dispatch_uid=uid)
+        post_delete.connect(directory_changed, sender=model, dispatch_uid=uid)
+    for through in (User.groups.through, Group.permissions.through):
+        m2m_changed.connect(
+            directory_changed,
+            sender=through,
+            dispatch_uid=f"kefu-directory-{through._meta.label_lower}",
+        )
 
 
 def _roles_sync_after_migrate(sender, using="default", **kwargs) -> None:

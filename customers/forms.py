@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.directory import directory_list
 from customers.models import (
     AccessGrant,
     Contact,
@@ -97,7 +98,10 @@ class CustomerFilterForm(forms.Form):
         self.fields["owner"].choices = [
             ("", _("全部客户经理")),
             ("me", _("我负责的客户")),
-            *[(u.username, u.name) for u in owner_choices()],
+            *directory_list(
+                "customers.owners",
+                lambda: [(u.username, u.name) for u in owner_choices()],
+            ),
         ]
 
     def sort_key(self) -> str:

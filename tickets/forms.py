@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from accounts.directory import directory_lists
 from accounts.models import Department
 from customers.models import Customer
 from tickets.models import Ticket, TicketCategory
@@ -39,6 +40,19 @@ class LocalDateTimeInput(forms.DateTimeInput):
                 value = timezone.localtime(value)
             return value.strftime("%Y-%m-%dT%H:%M")
         return value
+
+
+def _owners() -> list[tuple[str, str]]:
+    return [
+        (username, display_name or username)
+        for username, display_name in owner_choices().values_list(
+            "username", "display_name"
+        )
+    ]
+
+
+def _departments() -> list[tuple[str, str]]:
+    return list(Department.objects.filter(is_active=True).values_list("code", "name"))
 
 
 class TicketFilterForm(forms.Form):
@@ -77,19 +91,17 @@ class TicketFilterForm(forms.Form):
             *STATUS_GROUPS.items(),
             *Ticket.Status.choices,
         ]
+        people = directory_lists(
+            {"tickets.owners": _owners, "departments.active": _departments}
+        )
         self.fields["owner"].choices = [
             ("", _("全部负责人")),
             ("me", _("我负责的")),
-            *[
-                (username, display_name or username)
-                for username, display_name in owner_choices().values_list(
-                    "username", "display_name"
-                )
-            ],
+            *people["tickets.owners"],
         ]
         self.fields["department"].choices = [
             ("", _("全部部门")),
-            *Department.objects.filter(is_active=True).values_list("code", "name"),
+            *people["departments.active"],
         ]
 
     @cached_property
