@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 CACHE_KEY = "accounts:directory"
 # A change made outside the ORM's signals (SQL by hand) shows within this time.
@@ -40,11 +40,21 @@ def directory_list(key: str, build: Callable[[], list]) -> list:
     return directory_lists({key: build})[key]
 
 
+def _drop() -> None:
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction goes on
+            cache.delete(CACHE_KEY)
+    except DatabaseError:
+        # The database's cache table is made after the migrations, whose role set-up
+        # already sends these signals; with no table nothing is cached either.
+        pass
+
+
 def directory_forget() -> None:
     """Drop every list now and again when the transaction commits (so that no page
     read between the two keeps the old people)."""
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    _drop()
+    transaction.on_commit(_drop)
 
 
 def directory_changed(sender: Any, update_fields: Any = None, **kwargs: Any) -> None:

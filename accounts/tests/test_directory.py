@@ -95,3 +95,20 @@ def test_a_list_read_before_a_change_commits_is_dropped_when_it_commits(
         cache.set(CACHE_KEY, {"tickets.owners": [("agent2", "旧名")]})
         assert cache.get(CACHE_KEY) is not None
     assert cache.get(CACHE_KEY) is None
+
+
+def test_a_change_made_before_the_cache_table_exists_goes_through(
+    demo_accounts, settings
+):
+    """The migrations set up the roles (these signals) before `createcachetable`."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "kefu_cache_not_made_yet",
+        }
+    }
+    agent2 = demo_accounts["agent2"]
+    agent2.display_name = "乙"
+    agent2.save()
+    agent2.groups.add(Group.objects.get(name=Role.SUPERVISOR.value))
+    assert User.objects.get(pk=agent2.pk).display_name == "乙"
