@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.directory import directory_list
 from customers.models import (
     AccessGrant,
     Contact,
@@ -15,7 +14,7 @@ from customers.models import (
     CustomerEvent,
     ImportJob,
 )
-from customers.selectors import ORDERINGS, owner_choices
+from customers.selectors import ORDERINGS, owner_choices, owner_filter_choices
 
 PROVINCES = [
     "北京市",
@@ -98,10 +97,7 @@ class CustomerFilterForm(forms.Form):
         self.fields["owner"].choices = [
             ("", _("全部客户经理")),
             ("me", _("我负责的客户")),
-            *directory_list(
-                "customers.owners",
-                lambda: [(u.username, u.name) for u in owner_choices()],
-            ),
+            *owner_filter_choices(),
         ]
 
     def sort_key(self) -> str:

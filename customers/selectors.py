@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.directory import directory_list
 from accounts.models import User
 from accounts.roles import BUSINESS_ROLES
 from core.errors import DomainError
@@ -178,6 +179,14 @@ def owner_choices() -> QuerySet[User]:
         )
         .distinct()
         .order_by("username")
+    )
+
+
+def owner_filter_choices() -> list[tuple[str, str]]:
+    """The account managers of the list filter, as (username, name): one read of the
+    shared cache that any change of people drops (accounts.directory)."""
+    return directory_list(
+        "customers.owners", lambda: [(u.username, u.name) for u in owner_choices()]
     )
 
 

@@ -12,15 +12,13 @@ from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from accounts.directory import directory_lists
-from accounts.models import Department
 from customers.models import Customer
 from tickets.models import Ticket, TicketCategory
 from tickets.selectors import (
     SORTS,
     STATUS_GROUPS,
     category_choices,
-    owner_choices,
+    list_filter_people,
 )
 
 
@@ -40,19 +38,6 @@ class LocalDateTimeInput(forms.DateTimeInput):
                 value = timezone.localtime(value)
             return value.strftime("%Y-%m-%dT%H:%M")
         return value
-
-
-def _owners() -> list[tuple[str, str]]:
-    return [
-        (username, display_name or username)
-        for username, display_name in owner_choices().values_list(
-            "username", "display_name"
-        )
-    ]
-
-
-def _departments() -> list[tuple[str, str]]:
-    return list(Department.objects.filter(is_active=True).values_list("code", "name"))
 
 
 class TicketFilterForm(forms.Form):
@@ -91,17 +76,15 @@ class TicketFilterForm(forms.Form):
             *STATUS_GROUPS.items(),
             *Ticket.Status.choices,
         ]
-        people = directory_lists(
-            {"tickets.owners": _owners, "departments.active": _departments}
-        )
+        people = list_filter_people()
         self.fields["owner"].choices = [
             ("", _("全部负责人")),
             ("me", _("我负责的")),
-            *people["tickets.owners"],
+            *people["owners"],
         ]
         self.fields["department"].choices = [
             ("", _("全部部门")),
-            *people["departments.active"],
+            *people["departments"],
         ]
 
     @cached_property

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.directory import directory_lists
 from accounts.models import Department, User
 from accounts.permissions import has_capability
 from core.errors import DomainError
@@ -423,6 +424,23 @@ def owner_choices() -> QuerySet[User]:
         .distinct()
         .order_by("department__sort_order", "department__code", "username")
     )
+
+
+def list_filter_people() -> dict[str, list[tuple[str, str]]]:
+    """The list filter's owners and active departments, as (value, label): one read
+    of the shared cache that any change of people drops (accounts.directory)."""
+    people = directory_lists(
+        {
+            "tickets.owners": lambda: [(u.username, u.name) for u in owner_choices()],
+            "departments.active": lambda: list(
+                Department.objects.filter(is_active=True).values_list("code", "name")
+            ),
+        }
+    )
+    return {
+        "owners": people["tickets.owners"],
+        "departments": people["departments.active"],
+    }
 
 
 def department_choices() -> QuerySet[Department]:
