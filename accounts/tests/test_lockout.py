@@ -3,20 +3,15 @@ the token endpoint alike; unlocked by time or by the security administrator."""
 
 import datetime as dt
 import json
-import os
-import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from accounts.models import LoginLockout, SecurityPolicy
 from accounts.tests.helpers import clock_at, login_post
 from core.models import AuditEvent
+from core.tests.sqlite_file import run_on_a_sqlite_file
 
 pytestmark = pytest.mark.django_db
 
@@ -149,46 +144,15 @@ def test_only_the_security_admin_unlocks(client, demo_accounts, username):
     assert LoginLockout.objects.get(pk=lockout.pk).locked_until is not None
 
 
-def _parallel_on_a_sqlite_file(tmp_path: Path, count: int) -> dict:
-    """Copy the (in-memory) test database to a file, and hit it from a separate
-    process with the production SQLite options (WAL, immediate transactions)."""
-    connection.ensure_connection()
-    target = sqlite3.connect(tmp_path / "kefu.sqlite3")
-    connection.connection.backup(target)
-    target.close()
-    env = {
-        **os.environ,
-        "KEFU_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "kefu.settings_test",
-        "DATABASE_URL": "",
-        "REDIS_URL": "",
-    }
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "accounts.tests.parallel_logins",
-            "agent",
-            "no",
-            str(count),
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 @pytest.mark.django_db(transaction=True)
 def test_fifty_parallel_wrong_attempts_lock_the_account(demo_accounts, tmp_path):
     """Every parallel failure is counted; exactly one of them locks."""
     from accounts.tests.parallel_logins import attempt_in_parallel, lockout_summary
 
     if connection.vendor == "sqlite":
-        result = _parallel_on_a_sqlite_file(tmp_path, 50)
+        result = run_on_a_sqlite_file(
+            tmp_path, "accounts.tests.parallel_logins", "agent", "no", "50"
+        )
     else:
         outcomes = attempt_in_parallel("agent", "no", 50)
         result = {"outcomes": outcomes, **lockout_summary("agent")}

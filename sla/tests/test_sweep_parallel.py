@@ -1,16 +1,10 @@
 """Two consumers, one tick: the sweep runs once (SQLite file and PostgreSQL)."""
 
-import json
-import os
-import sqlite3
-import subprocess
-import sys
-
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from accounts.tests.helpers import clock_at
+from core.tests.sqlite_file import run_on_a_sqlite_file
 from sla.tests import parallel
 from sla.tests.clock_helpers import at, level_make
 
@@ -25,27 +19,7 @@ def test_two_consumers_run_one_tick_once(users, make_ticket, tmp_path):
             make_ticket(received_at=monday)
     tick = at(2026, 11, 2, 12, 30)  # three first responses breached
     if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        target = sqlite3.connect(tmp_path / "kefu.sqlite3")
-        connection.connection.backup(target)
-        target.close()
-        env = {
-            **os.environ,
-            "KEFU_DATA_DIR": str(tmp_path),
-            "DJANGO_SETTINGS_MODULE": "kefu.settings_test",
-            "DATABASE_URL": "",
-            "REDIS_URL": "",
-        }
-        done = subprocess.run(
-            [sys.executable, "-m", "sla.tests.parallel", tick.isoformat()],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=True,
-        )
-        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result = run_on_a_sqlite_file(tmp_path, "sla.tests.parallel", tick.isoformat())
     else:
         result = parallel.sweep_in_parallel(tick)
     assert sorted(result["outcomes"]) == ["ran", "skipped"], result

@@ -3,53 +3,22 @@ and of several people acting on one ticket with the same version exactly one
 wins (the others get a conflict) — on a SQLite file (the production options: WAL,
 immediate transactions) and on PostgreSQL."""
 
-import json
-import os
-import sqlite3
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.db import connection
 
+from core.tests.sqlite_file import run_on_a_sqlite_file
 from tickets.tests import parallel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PARALLEL = 12
 
 
-def _on_a_sqlite_file(tmp_path: Path, *args: str) -> dict:
-    """Copy the (in-memory) test database to a file and run the scenario from a
-    separate process with the production SQLite options."""
-    connection.ensure_connection()
-    target = sqlite3.connect(tmp_path / "kefu.sqlite3")
-    connection.connection.backup(target)
-    target.close()
-    env = {
-        **os.environ,
-        "KEFU_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "kefu.settings_test",
-        "DATABASE_URL": "",
-        "REDIS_URL": "",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "tickets.tests.parallel", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def test_numbers_are_unique_under_parallel_registration(make_ticket, tmp_path):
     first = make_ticket().number  # today's counter exists already: the update path
     if connection.vendor == "sqlite":
-        result = _on_a_sqlite_file(tmp_path, "create", "-", str(PARALLEL))
+        result = run_on_a_sqlite_file(
+            tmp_path, "tickets.tests.parallel", "create", "-", str(PARALLEL)
+        )
     else:
         result = {
             "outcomes": parallel.create_in_parallel(PARALLEL),
@@ -67,7 +36,9 @@ def test_of_parallel_actions_with_one_version_exactly_one_wins(make_ticket, tmp_
     number = make_ticket("supervisor").number
     count = 8
     if connection.vendor == "sqlite":
-        result = _on_a_sqlite_file(tmp_path, "act", number, str(count))
+        result = run_on_a_sqlite_file(
+            tmp_path, "tickets.tests.parallel", "act", number, str(count)
+        )
     else:
         result = {
             "outcomes": parallel.act_in_parallel(number, count),
