@@ -3,8 +3,12 @@
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + Playwright
+# A page's answer waited for up to 10 s rather than 5: on a loaded machine (the other
+# test worker running fifty logins in parallel) a request may stall for seconds.
+expect.set_options(timeout=10_000)
 
 CHROMIUM_ARGS = [
     "--headless",
