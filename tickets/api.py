@@ -108,7 +108,12 @@ def list_tickets(
         default_status="any",
     )
     page = selectors.ticket_page(
-        user=request.auth, filters=filters, q=q, cursor=cursor, limit=limit
+        user=request.auth,
+        filters=filters,
+        q=q,
+        cursor=cursor,
+        limit=limit,
+        api_fields=True,
     )
     return {"items": page.items, "next_cursor": page.next_cursor}
 

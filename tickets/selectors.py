@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -347,6 +347,27 @@ def ticket_list_visible_to(*, user: Any, filters: TicketFilters) -> QuerySet[Tic
     return qs
 
 
+# What the API's ticket shows of its six relations (tickets.schemas.TicketOut): read
+# instead of every column of six tables, whose building was a fifth of the call.
+API_RELATED_FIELDS = (
+    "customer__name",
+    "customer__is_problem",
+    "contact__name",
+    "owner__username",
+    "department__code",
+    "category__code",
+    "registered_by__username",
+)
+
+
+# What a timeline shows of an entry's author: User.name, and the API's username.
+EVENT_ACTOR_FIELDS = ("actor__username", "actor__display_name")
+
+
+def _columns(model: type[Model]) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields]
+
+
 def ticket_page(
     *,
     user: Any,
@@ -355,14 +376,18 @@ def ticket_page(
     cursor: str | None = None,
     limit: int | None = None,
     rows_only: bool = False,
+    api_fields: bool = False,
 ) -> Page:
     """One page of a list. With ``q`` the search index finds the tickets (newest
     first; a DomainError on field ``q`` when it is too short); without, keyset
     pages in the chosen order. ``rows_only`` reads just what the list page's rows
-    show (ROW_FIELDS) instead of whole tickets and six relations."""
+    show (ROW_FIELDS) instead of whole tickets and six relations; ``api_fields``
+    reads whole tickets and of the relations what the API shows of them."""
     qs = ticket_list_visible_to(user=user, filters=filters)
     if rows_only:
         qs = qs.select_related(None).select_related(*ROW_RELATIONS).only(*ROW_FIELDS)
+    elif api_fields:
+        qs = qs.only(*_columns(Ticket), *API_RELATED_FIELDS)
     if q:
         return ticket_index.page(qs, q, cursor=cursor, limit=limit)
     return keyset_paginate(qs, ordering=SORTS[filters.sort], cursor=cursor, limit=limit)
@@ -395,17 +420,25 @@ def ticket_reload(*, pk: int) -> Ticket:
     ).get(pk=pk)
 
 
+def _events_of(ticket: Ticket) -> QuerySet[TicketEvent]:
+    return (
+        TicketEvent.objects.filter(ticket=ticket)
+        .select_related("actor")
+        .only(*_columns(TicketEvent), *EVENT_ACTOR_FIELDS)
+    )
+
+
 def ticket_timeline(*, user: Any, ticket: Ticket) -> list[TicketEvent]:
     """The timeline, oldest first (the newest TIMELINE_MAX); a registrant outside
     the ticket's department sees only what the customer sees."""
-    qs = TicketEvent.objects.filter(ticket=ticket).select_related("actor")
+    qs = _events_of(ticket)
     if not can_view_ticket_internals(user, ticket):
         qs = qs.filter(is_public=True)
     return list(qs.order_by("-created_at", "-id")[:TIMELINE_MAX])[::-1]
 
 
 def ticket_events_visible(*, user: Any, ticket: Ticket) -> QuerySet[TicketEvent]:
-    qs = TicketEvent.objects.filter(ticket=ticket).select_related("actor")
+    qs = _events_of(ticket)
     if not can_view_ticket_internals(user, ticket):
         qs = qs.filter(is_public=True)
     return qs

@@ -9,10 +9,11 @@ from html import escape
 
 from django import template
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+
+from core.formats import local_datetime, truncate_chars
 
 register = template.Library()
 
@@ -24,7 +25,7 @@ def _safe(html: str) -> SafeString:
 
 
 def _local(value, fmt: str) -> str:
-    return escape(formats.date_format(timezone.localtime(value), fmt))
+    return escape(local_datetime(value, fmt))
 
 
 def _ticket_link(url: str, ticket) -> str:
@@ -81,7 +82,7 @@ def complaint_bulletins(bulletins) -> SafeString:
         rows.append(
             f'<div class="mb-2">'
             f'<a href="{reverse("complaints:bulletin_detail", args=[b.pk])}">'
-            f"{escape(Truncator(b.message).chars(60))}</a> "
+            f"{escape(truncate_chars(b.message, 60))}</a> "
             f'<span class="small text-secondary">{escape(b.sent_by.name)} · '
             f"{_local(b.created_at, 'SHORT_DATETIME_FORMAT')}</span>\n"
             f"      <div>{acks}</div></div>"

@@ -6,11 +6,10 @@ from html import escape
 
 from django import template
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from core.formats import local_datetime, truncate_chars
 from customers.templatetags.kefu_customers import customer_name
 from tickets.models import Ticket, TicketEvent
 
@@ -186,14 +185,12 @@ def ticket_rows(tickets) -> SafeString:
             owner += (
                 f'<div class="small text-secondary">{escape(t.department.name)}</div>'
             )
-        created = formats.date_format(
-            timezone.localtime(t.created_at), "SHORT_DATETIME_FORMAT"
-        )
+        created = local_datetime(t.created_at)
         rows.append(
             f'<tr data-ticket="{number}">'
             f'<td class="text-nowrap"><a href="{href}" class="kefu-token">{number}</a></td>'
             f'<td><a href="{href}" class="text-reset">'
-            f"{escape(Truncator(t.subject).chars(40))}</a>{moved}</td>"
+            f"{escape(truncate_chars(t.subject, 40))}</a>{moved}</td>"
             f"<td>{customer_name(t.customer)}</td>"
             f'<td class="text-nowrap">{escape(types.get(t.type, t.type))}</td>'
             f'<td class="text-nowrap">{ticket_status(t, status)}</td>'
@@ -223,7 +220,6 @@ def event_head(e) -> SafeString:
             "internal",
             f'<span class="badge bg-yellow-lt">{escape(_("内部"))}</span>',
         )
-    local = timezone.localtime(e.created_at)
     kind = escape(e.kind)
     return mark_safe(  # noqa: S308 -- every text escaped here
         f'<div class="list-group-item kefu-event kefu-event-{scope}" data-event="{kind}"'
@@ -236,7 +232,7 @@ def event_head(e) -> SafeString:
         f'        <span class="text-secondary">{escape(event_kind_label(e.kind))}</span>\n'
         f"        {badge}\n"
         '        <span class="kefu-timeline-time ms-auto"'
-        f' title="{escape(formats.date_format(local, "DATETIME_FORMAT"))}">'
-        f"{escape(formats.date_format(local, 'SHORT_DATETIME_FORMAT'))}</span>\n"
+        f' title="{escape(local_datetime(e.created_at, "DATETIME_FORMAT"))}">'
+        f"{escape(local_datetime(e.created_at))}</span>\n"
         "      </div>"
     )

@@ -319,6 +319,26 @@ def test_the_list_endpoint_does_not_grow_with_rows(api, make_ticket, path):
     assert _count(api, path) == few
 
 
+def test_the_list_reads_every_relation_it_shows_in_its_one_query(
+    api, users, make_ticket, contact
+):
+    """The list reads only some columns of the relations: a field it shows and did
+    not read would cost a query per row (and the row would differ from the detail)."""
+    category = TicketCategory.objects.create(code="late", name="配送延误")
+    make_ticket()
+    api("get", "/tickets")
+    few = _count(api, "/tickets")
+    for _ in range(3):
+        make_ticket(contact=contact, category=category, owner=users["supervisor"])
+    assert _count(api, "/tickets") == few
+    listed = api("get", "/tickets").json_body["items"][0]
+    detail = api("get", f"/tickets/{listed['number']}").json_body
+    assert listed == detail
+    assert listed["contact"] == {"id": contact.pk, "name": contact.name}
+    assert listed["category"] == "late" and listed["registered_by"] == "agent"
+    assert listed["owner"] == "supervisor" and listed["department"]
+
+
 def test_the_events_endpoint_does_not_grow_with_rows(api, users, make_ticket):
     ticket = make_ticket()
     path = f"/tickets/{ticket.number}/events"
