@@ -38,12 +38,15 @@ POLICY_FIELDS = [
 
 def security_policy_get() -> SecurityPolicy:
     """The policy in force; the row is made with the defaults on first use."""
-    policy = SecurityPolicy.objects.filter(pk=SecurityPolicy.SINGLETON).first()
-    if policy is None:
-        policy, _created = SecurityPolicy.objects.get_or_create(
-            pk=SecurityPolicy.SINGLETON,
-            defaults={"token_days": settings.KEFU_API_TOKEN_DAYS},
-        )
+    # Read on every request: one row by its key, without first()'s ordering (whose
+    # compilation cost more than the query).
+    found = list(SecurityPolicy.objects.filter(pk=SecurityPolicy.SINGLETON)[:1])
+    if found:
+        return found[0]
+    policy, _created = SecurityPolicy.objects.get_or_create(
+        pk=SecurityPolicy.SINGLETON,
+        defaults={"token_days": settings.KEFU_API_TOKEN_DAYS},
+    )
     return policy
 
 

@@ -123,9 +123,13 @@ def user_session_check(request: HttpRequest) -> tuple[str | None, SecurityPolicy
     policy read for it. Records activity (at most once a minute)."""
     policy = security_policy_get()
     now = timezone.now()
-    record = UserSession.objects.filter(
-        session_key=request.session.session_key or "", ended_at__isnull=True
-    ).first()
+    # The key is unique: no ordering to compile (this runs on every request).
+    found = list(
+        UserSession.objects.filter(
+            session_key=request.session.session_key or "", ended_at__isnull=True
+        )[:1]
+    )
+    record = found[0] if found else None
     if record is None or record.user_id != request.user.pk:
         return UserSession.EndReason.REVOKED, policy
     reason = user_session_expiry(record, policy, now)
