@@ -583,6 +583,38 @@ class Pinyin:
         self.search._syllables = self.product
 
 
+def registration(rng: random.Random, now: dt.datetime) -> dict:
+    """A ticket as an agent registers it through the API, drawn as the generated
+    tickets are (type, channel, issue, product, description), so that the
+    benchmark's own registrations, the newest tickets of every later run, read
+    like the rest: the searches' newest window stays a sample of the year."""
+    kind = _weighted(rng, TYPE_WEIGHTS)()
+    channel = _weighted(rng, CHANNEL_WEIGHTS)()
+    product = rng.choice(PRODUCTS)
+    issue = rng.choice(ISSUES[kind])
+    order = f"{rng.choice(['SF', 'YT', 'JD', 'DD'])}{rng.randrange(10**11, 10**12)}"
+    from tickets.models import Ticket
+
+    local_day = now.astimezone(SHANGHAI)
+    description = rng.choice(DETAILS).format(
+        issue=issue,
+        order=order,
+        product=product,
+        day=f"{local_day.month}月{local_day.day}日",
+        mood=rng.choice(["平静", "不满", "激动"]),
+        channel=str(dict(Ticket.Channel.choices)[channel]),
+        english=rng.choice(ENGLISH_LINES),
+    )
+    return {
+        "type": kind,
+        "channel": channel,
+        "subject": f"{issue}（{product}）",
+        "description": description,
+        "product": product,
+        "order_ref": order,
+    }
+
+
 def _person(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(
         rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))

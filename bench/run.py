@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bench import driver
-from bench.generate import BENCH_PASSWORD, BENCH_USER
+from bench.generate import BENCH_PASSWORD, BENCH_USER, registration
 from bench.scenarios import SCENARIOS, function_resolve, summarize, table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,6 +178,8 @@ def fixtures(rng: random.Random) -> dict:
     )
     rng.shuffle(customers)
     result = {
+        "seed": rng.randrange(2**32),
+        "now": dt.datetime.now(dt.UTC),
         "token": key,
         "numbers": numbers,
         "customers": customers,
@@ -194,15 +196,8 @@ def http_makers(fx: dict) -> dict:
     from urllib.parse import quote
 
     def create(i: int):
-        body = json.dumps(
-            {
-                "type": "complaint" if i % 5 == 0 else "inquiry",
-                "channel": "phone",
-                "customer": customers[i % len(customers)],
-                "subject": f"压测登记：配送延误第{i}次",
-                "description": "客户来电反映货物未按约定时间送达，要求说明原因。 Bench run.",
-            }
-        ).encode()
+        drawn = registration(random.Random(f"{fx['seed']}:{i}"), fx["now"])
+        body = json.dumps({**drawn, "customer": customers[i % len(customers)]}).encode()
         return (
             "POST",
             "/api/v1/tickets",

@@ -88,3 +88,32 @@ def test_the_sla_sweep_scenario_times_the_sweep_at_volume_and_keeps_nothing(
     assert result.tickets == 200 and result.clocks == 600
     assert result.due == 30 and result.breached == 30
     assert not Ticket.objects.exists() and not TicketClock.objects.exists()
+
+
+def test_the_benchmarks_registrations_are_accepted_and_read_like_the_year(
+    client, demo_accounts
+):
+    """The create scenario registers tickets drawn as the generated ones are: each
+    one is accepted by the API (201), and they vary as the year's tickets do."""
+    import datetime as dt
+    import json
+    import random
+
+    from accounts.services import api_token_issue
+    from bench.generate import registration
+    from customers.tests.factories import CustomerFactory
+
+    customer = CustomerFactory(name="杭州恒通物流有限公司")
+    key, _ = api_token_issue(user=demo_accounts["agent"])
+    now = dt.datetime(2026, 11, 23, 8, tzinfo=dt.UTC)
+    drawn = [registration(random.Random(f"7:{i}"), now) for i in range(60)]
+    assert len({d["subject"] for d in drawn}) > 30
+    assert len({d["type"] for d in drawn}) >= 5
+    for body in drawn:
+        response = client.post(
+            "/api/v1/tickets",
+            json.dumps({**body, "customer": customer.pk}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+        assert response.status_code == 201, response.content

@@ -205,6 +205,35 @@ def test_a_search_page_takes_at_most_four_queries(narrow):
     assert info.value.field == "cursor"
 
 
+def test_a_term_absent_from_the_newest_documents_is_sought_in_growing_ranges():
+    """Not every document below the window at once: the next 3 × 8 ids, then
+    the rest; the hits are the same, newest first."""
+    old = [CustomerFactory(name=f"恒通{i}号公司") for i in range(3)]
+    for i in range(30):
+        CustomerFactory(name=f"别的{i}号商行")
+    with CaptureQueriesContext(connection) as queries:
+        page = customer_index.page(
+            Customer.objects.all(), "恒通", cursor=None, limit=2, window=3, narrow=0
+        )
+    assert [c.name for c in page.items] == [old[2].name, old[1].name]
+    assert page.next_cursor
+    sought = [
+        q["sql"]
+        for q in queries.captured_queries
+        if " MATCH " in q["sql"] or "@>" in q["sql"]
+    ]
+    assert len(sought) == 3, sought  # the newest 3, the 24 ids below, the rest
+    rest = customer_index.page(
+        Customer.objects.all(),
+        "恒通",
+        cursor=page.next_cursor,
+        limit=2,
+        window=3,
+        narrow=0,
+    )
+    assert [c.name for c in rest.items] == [old[0].name] and not rest.next_cursor
+
+
 def _pages(queryset, q, *, narrow, limit=2):
     """Every hit of ``q`` in ``queryset``, page by page, and the pages' sizes."""
     names, sizes, cursor = [], [], None
