@@ -200,7 +200,11 @@ def complaint_recurrences_find(complaint: Complaint) -> dict[int, list[str]]:
     ):
         value = getattr(complaint, field)
         if value:
-            keys.append((reason, Q(**{field: value}) & same_category))
+            # "<> ''" said again: the index is partial on it, and SQLite uses a
+            # partial index only for a query that names its condition (without it
+            # each registration read every complaint of the window: 52 ms, not 1).
+            condition = Q(**{field: value}) & ~Q(**{field: ""}) & same_category
+            keys.append((reason, condition))
     found: dict[int, list[str]] = {}
     for reason, condition in keys:
         for pk in (

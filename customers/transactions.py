@@ -184,6 +184,16 @@ def _ref_taken() -> DomainError:
 
 
 @transaction.atomic
+def _with_ref(ref: str) -> Transaction | None:
+    """The deal already holding a reference. The unique index is partial ("<> ''")
+    and SQLite uses it only for a query that names its condition."""
+    return (
+        Transaction.all_objects.filter(external_ref=ref)
+        .exclude(external_ref="")
+        .first()
+    )
+
+
 def transaction_create(
     *,
     actor: Any,
@@ -208,7 +218,7 @@ def transaction_create(
     )
     ref = values["external_ref"]
     if ref:
-        existing = Transaction.all_objects.filter(external_ref=ref).first()
+        existing = _with_ref(ref)
         if existing is not None:
             if _same(existing, customer, values):
                 return existing, False
@@ -219,7 +229,7 @@ def transaction_create(
                 customer=customer, created_by=actor, source=source, **values
             )
     except IntegrityError:  # the same reference, pushed twice at once
-        existing = Transaction.all_objects.filter(external_ref=ref).first()
+        existing = _with_ref(ref)
         if existing is not None and _same(existing, customer, values):
             return existing, False
         raise _ref_taken() from None

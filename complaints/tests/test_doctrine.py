@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complaints import selectors, services
@@ -124,6 +126,29 @@ def test_recurrence_links_the_same_customer_within_the_window(complaint):
     )
     third = complaint(subject="第三次投诉")
     assert Complaint.objects.get(pk=third.pk).recurrence_count == 0
+
+
+def test_each_recurrence_lookup_reads_its_partial_index(complaint):
+    """By product, order and batch: the index of each, though it leaves out the
+    empty values (a scan of the window's complaints, at every registration, took
+    52 ms at 200,000 complaints)."""
+    from core.tests.plans import query_plan
+
+    first = complaint(product="净水器", order_ref="SF1234567890", batch="B2026-11")
+    record = Complaint.objects.get(pk=first.pk)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        services.complaint_recurrences_find(record)
+    indexes = {'"product" =': "complaint_product", '"order_ref" =': "complaint_order"}
+    indexes['"batch" ='] = "complaint_batch"
+    checked = 0
+    for query in queries.captured_queries:
+        for column, index in indexes.items():
+            if column in query["sql"]:
+                with transaction.atomic():
+                    plan = query_plan(query["sql"])
+                assert index in plan, plan
+                checked += 1
+    assert checked == 3
 
 
 @override_settings(KEFU_COMPLAINT_RECURRENCE_DAYS=7)

@@ -129,6 +129,29 @@ def test_the_same_external_reference_is_one_deal(users):
     assert Transaction.objects.count() == 1
 
 
+def test_the_reference_is_looked_up_by_its_partial_unique_index(users):
+    """The index leaves out the empty reference; the lookup names that, or SQLite
+    reads every deal for each one pushed with a reference."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from core.tests.plans import query_plan
+
+    customer = CustomerFactory()
+    with CaptureQueriesContext(connection) as queries:
+        _deal(users["agent"], customer, external_ref="PO-2026-002")
+    lookups = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and '"external_ref" =' in q["sql"]
+    ]
+    assert lookups
+    for sql in lookups:
+        with transaction.atomic():
+            plan = query_plan(sql)
+        assert "transaction_external_ref_unique" in plan, plan
+
+
 @pytest.mark.parametrize(
     "username", ["auditor", "transport", "deptmgr", "gm", "admin", "secadmin"]
 )
