@@ -131,7 +131,10 @@ def test_recurrence_links_the_same_customer_within_the_window(complaint):
 def test_each_recurrence_lookup_reads_its_partial_index(complaint):
     """By product, order and batch: the index of each, though it leaves out the
     empty values (a scan of the window's complaints, at every registration, took
-    52 ms at 200,000 complaints)."""
+    52 ms at 200,000 complaints on SQLite, which uses a partial index only for a
+    query naming its condition). PostgreSQL proves the condition itself; with a
+    handful of rows its costs tie between indexes, so there no scan is asserted,
+    not which index."""
     from core.tests.plans import query_plan
 
     first = complaint(product="净水器", order_ref="SF1234567890", batch="B2026-11")
@@ -146,7 +149,10 @@ def test_each_recurrence_lookup_reads_its_partial_index(complaint):
             if column in query["sql"]:
                 with transaction.atomic():
                     plan = query_plan(query["sql"])
-                assert index in plan, plan
+                if connection.vendor == "sqlite":
+                    assert index in plan, plan
+                else:
+                    assert "Index" in plan and "Seq Scan" not in plan, plan
                 checked += 1
     assert checked == 3
 
