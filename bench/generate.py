@@ -583,27 +583,37 @@ class Pinyin:
         self.search._syllables = self.product
 
 
-def registration(rng: random.Random, now: dt.datetime) -> dict:
-    """A ticket as an agent registers it through the API, drawn as the generated
-    tickets are (type, channel, issue, product, description), so that the
-    benchmark's own registrations, the newest tickets of every later run, read
-    like the rest: the searches' newest window stays a sample of the year."""
-    kind = _weighted(rng, TYPE_WEIGHTS)()
-    channel = _weighted(rng, CHANNEL_WEIGHTS)()
+def _ticket_text(
+    rng: random.Random, kind: str, local_day: dt.date, channel_name: str
+) -> tuple[str, str, str, str]:
+    """A ticket's product, issue, order number and description (the draws in the
+    order the generator has always made them)."""
     product = rng.choice(PRODUCTS)
     issue = rng.choice(ISSUES[kind])
     order = f"{rng.choice(['SF', 'YT', 'JD', 'DD'])}{rng.randrange(10**11, 10**12)}"
-    from tickets.models import Ticket
-
-    local_day = now.astimezone(SHANGHAI)
     description = rng.choice(DETAILS).format(
         issue=issue,
         order=order,
         product=product,
         day=f"{local_day.month}月{local_day.day}日",
         mood=rng.choice(["平静", "不满", "激动"]),
-        channel=str(dict(Ticket.Channel.choices)[channel]),
+        channel=channel_name,
         english=rng.choice(ENGLISH_LINES),
+    )
+    return product, issue, order, description
+
+
+def registration(rng: random.Random, now: dt.datetime) -> dict:
+    """A ticket as an agent registers it through the API, drawn as the generated
+    tickets are (type, channel, issue, product, description), so that the
+    benchmark's own registrations, the newest tickets of every later run, read
+    like the rest: the searches' newest window stays a sample of the year."""
+    from tickets.models import Ticket
+
+    kind = _weighted(rng, TYPE_WEIGHTS)()
+    channel = _weighted(rng, CHANNEL_WEIGHTS)()
+    product, issue, order, description = _ticket_text(
+        rng, kind, now.astimezone(SHANGHAI), str(dict(Ticket.Channel.choices)[channel])
     )
     return {
         "type": kind,
@@ -949,17 +959,8 @@ def tickets_build(
             owner = rng.choice(dept_staff)
         else:
             owner = registrant if rng.random() < 0.7 else rng.choice(agents)
-        product = rng.choice(PRODUCTS)
-        issue = rng.choice(ISSUES[kind])
-        order = f"{rng.choice(['SF', 'YT', 'JD', 'DD'])}{rng.randrange(10**11, 10**12)}"
-        description = rng.choice(DETAILS).format(
-            issue=issue,
-            order=order,
-            product=product,
-            day=f"{local_day.month}月{local_day.day}日",
-            mood=rng.choice(["平静", "不满", "激动"]),
-            channel=channel_names[channel],
-            english=rng.choice(ENGLISH_LINES),
+        product, issue, order, description = _ticket_text(
+            rng, kind, local_day, channel_names[channel]
         )
         is_open = i >= open_from and rng.random() < 0.85
         accepted = created + dt.timedelta(minutes=rng.randrange(1, 90))

@@ -56,7 +56,9 @@ def _pattern(format_name: str, language: str | None) -> str | None:
     return "".join(parts)
 
 
-def local_datetime(value: dt.datetime, format_name: str = "SHORT_DATETIME_FORMAT"):
+def local_datetime(
+    value: dt.datetime, format_name: str = "SHORT_DATETIME_FORMAT"
+) -> str:
     """``value`` in the current time zone, as ``date_format`` writes it."""
     local = timezone.localtime(value)
     pattern = _pattern(format_name, get_language())
